@@ -1,0 +1,215 @@
+"""Readers: turn a file or directory into raw rows (dicts), each with a locator for errors.
+
+Supported: JSONL, JSON (an array of objects, or {"split": [...]}), CSV/TSV, Parquet, a directory
+written by `datasets.Dataset.save_to_disk`, and a Hugging Face hub id when the machine is online.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from curate.errors import DataError, did_you_mean
+
+SUFFIX_KIND = {
+    ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "json", ".csv": "csv", ".tsv": "tsv",
+    ".parquet": "parquet", ".pq": "parquet",
+}
+
+
+@dataclass
+class RawRows:
+    path: str
+    kind: str  # jsonl | json | csv | tsv | parquet | hf_dir | hub
+    rows: list[dict]
+    locators: list[str]  # "line 12", "row 7", "record 3": where each row came from
+    split: str | None = None
+    columns: list[str] = field(default_factory=list)  # header order where the file has one
+
+
+def read_rows(path: str | os.PathLike, *, encoding: str = "utf-8", split: str | None = None) -> RawRows:
+    p = Path(path)
+    if p.is_dir():
+        return _read_hf_dir(p, split)
+    if not p.exists():
+        if _looks_like_hub_id(str(path)):
+            return _read_hub(str(path), split)
+        raise DataError(path, None, "no such file or directory",
+                        fix="check the path; a Hugging Face hub id ('owner/name') needs a connected machine")
+    kind = SUFFIX_KIND.get(p.suffix.lower())
+    if kind is None:
+        raise DataError(path, None, f"unknown file type '{p.suffix or '(none)'}'",
+                        fix="use .jsonl, .json, .csv, .tsv, .parquet or a save_to_disk directory")
+    if kind == "parquet":
+        return _read_parquet(p)
+    text = _read_text(p, encoding)
+    if not text.strip():
+        raise DataError(path, None, "the file is empty (0 records)", fix="point curate at a file that has records")
+    if kind == "jsonl":
+        return _read_jsonl(p, text)
+    if kind == "json":
+        return _read_json(p, text, split)
+    return _read_csv(p, text, "\t" if kind == "tsv" else ",")
+
+
+def _read_text(p: Path, encoding: str) -> str:
+    data = p.read_bytes()
+    try:
+        # utf-8-sig drops a byte-order mark that spreadsheet exports often add
+        return data.decode("utf-8-sig" if encoding.lower().replace("_", "-") == "utf-8" else encoding)
+    except UnicodeDecodeError as e:
+        line = data[: e.start].count(b"\n") + 1
+        raise DataError(p, f"line {line}",
+                        f"not valid {encoding}: byte {data[e.start:e.start + 1]!r} at offset {e.start} cannot be decoded",
+                        fix="re-encode the file as UTF-8 (e.g. `iconv -f latin1 -t utf-8 IN > OUT`) "
+                            "or pass --encoding with the file's real encoding (e.g. --encoding latin-1)") from None
+    except LookupError:
+        raise DataError(p, None, f"unknown encoding '{encoding}'", fix="pass a Python codec name, e.g. utf-8 or latin-1") from None
+
+
+def _read_jsonl(p: Path, text: str) -> RawRows:
+    rows, locs = [], []
+    for n, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as e:
+            raise DataError(p, f"line {n}", f"malformed JSON ({e.msg} at column {e.colno})",
+                            fix="repair that line so it holds one JSON object, or delete it") from None
+        if not isinstance(obj, dict):
+            raise DataError(p, f"line {n}", f"expected a JSON object per line, got {type(obj).__name__}",
+                            fix='write each record as an object, e.g. {"text": "...", "label": "..."}')
+        rows.append(obj)
+        locs.append(f"line {n}")
+    if not rows:
+        raise DataError(p, None, "the file has no records (only blank lines)", fix="point curate at a file that has records")
+    return RawRows(str(p), "jsonl", rows, locs)
+
+
+def _read_json(p: Path, text: str, split: str | None) -> RawRows:
+    try:
+        obj = json.loads(text)
+    except json.JSONDecodeError as e:
+        hint = " (this looks like JSON Lines: rename the file to .jsonl)" if e.msg == "Extra data" else ""
+        raise DataError(p, f"line {e.lineno}, column {e.colno}", f"malformed JSON: {e.msg}{hint}",
+                        fix="repair the JSON (a validator such as `python -m json.tool FILE` shows the spot)") from None
+    chosen = None
+    if isinstance(obj, dict):
+        lists = {k: v for k, v in obj.items() if isinstance(v, list)}
+        if not lists:
+            raise DataError(p, None, "a JSON object with no list of records in it",
+                            fix='use an array of records, or {"train": [...], "test": [...]}')
+        if split is not None:
+            if split not in lists:
+                raise DataError(p, None, f"no split '{split}'{did_you_mean(split, lists)}",
+                                fix=f"choose one of: {', '.join(lists)}")
+            chosen = split
+        elif len(lists) == 1:
+            chosen = next(iter(lists))
+        elif "train" in lists:
+            chosen = "train"
+        else:
+            raise DataError(p, None, f"several splits ({', '.join(lists)}) and no --split",
+                            fix=f"pass --split with one of: {', '.join(lists)}")
+        obj = lists[chosen]
+    if not isinstance(obj, list):
+        raise DataError(p, None, f"expected an array of records, got {type(obj).__name__}",
+                        fix='use [{"instruction": ..., "output": ...}, ...]')
+    if not obj:
+        raise DataError(p, None, "the file has no records (an empty array)", fix="point curate at a file that has records")
+    for i, r in enumerate(obj):
+        if not isinstance(r, dict):
+            raise DataError(p, f"record {i}", f"expected a JSON object, got {type(r).__name__} ({str(r)[:40]!r})",
+                            fix="make every element of the array an object with named fields")
+    return RawRows(str(p), "json", obj, [f"record {i}" for i in range(len(obj))], split=chosen)
+
+
+def _read_csv(p: Path, text: str, delimiter: str) -> RawRows:
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        header = next(reader)
+    except StopIteration:
+        raise DataError(p, None, "the file is empty (no header)", fix="add a header row naming the columns") from None
+    header = [h.strip() for h in header]
+    if len(set(header)) != len(header) or any(not h for h in header):
+        raise DataError(p, "line 1", f"the header has empty or repeated column names: {header}",
+                        fix="give every column a unique name")
+    rows, locs = [], []
+    for row in reader:
+        line = reader.line_num
+        if not row or (len(row) == 1 and not row[0].strip()):
+            continue
+        if len(row) != len(header):
+            raise DataError(p, f"line {line}", f"{len(row)} field(s) but the header has {len(header)} ({', '.join(header)})",
+                            fix="quote fields that contain the delimiter, and give every row a value for every column")
+        rows.append(dict(zip(header, row)))
+        locs.append(f"line {line}")
+    if not rows:
+        raise DataError(p, None, "the file has a header but no records", fix="point curate at a file that has records")
+    return RawRows(str(p), "tsv" if delimiter == "\t" else "csv", rows, locs, columns=header)
+
+
+def _read_parquet(p: Path) -> RawRows:
+    import pyarrow.parquet as pq
+
+    try:
+        table = pq.read_table(p)
+    except Exception as e:  # pyarrow raises several types for a damaged file
+        raise DataError(p, None, f"cannot read Parquet: {e}", fix="check that the file is a complete Parquet file") from None
+    rows = table.to_pylist()
+    if not rows:
+        raise DataError(p, None, "the file has no records", fix="point curate at a file that has records")
+    return RawRows(str(p), "parquet", rows, [f"row {i}" for i in range(len(rows))], columns=table.column_names)
+
+
+def _read_hf_dir(p: Path, split: str | None) -> RawRows:
+    import datasets
+
+    try:
+        ds = datasets.load_from_disk(str(p))
+    except Exception as e:
+        raise DataError(p, None, f"a directory, but not one written by datasets' save_to_disk ({e})",
+                        fix="pass a data file, or a directory written by Dataset.save_to_disk") from None
+    return _from_hf(ds, str(p), "hf_dir", split)
+
+
+def _read_hub(name: str, split: str | None) -> RawRows:
+    if os.environ.get("HF_HUB_OFFLINE") or os.environ.get("HF_DATASETS_OFFLINE"):
+        raise DataError(name, None, "no such file, and the hub is offline (HF_HUB_OFFLINE is set)",
+                        fix="download the dataset on a connected machine and pass the local path")
+    import datasets
+
+    try:
+        ds = datasets.load_dataset(name)
+    except Exception as e:
+        raise DataError(name, None, f"no such file, and loading it as a hub dataset failed: {e}",
+                        fix="check the path, or the hub id and your connection") from None
+    return _from_hf(ds, name, "hub", split)
+
+
+def _from_hf(ds, path: str, kind: str, split: str | None) -> RawRows:
+    import datasets
+
+    chosen = None
+    if isinstance(ds, datasets.DatasetDict):
+        splits = list(ds.keys())
+        chosen = split or ("train" if "train" in splits else splits[0] if len(splits) == 1 else None)
+        if chosen not in splits:
+            raise DataError(path, None, f"split '{split}' not found{did_you_mean(split or '', splits)}" if split
+                            else f"several splits ({', '.join(splits)}) and no --split",
+                            fix=f"pass --split with one of: {', '.join(splits)}")
+        ds = ds[chosen]
+    rows = ds.to_list()
+    if not rows:
+        raise DataError(path, None, "the dataset has no records", fix="point curate at a dataset that has records")
+    return RawRows(path, kind, rows, [f"record {i}" for i in range(len(rows))], split=chosen, columns=list(ds.column_names))
+
+
+def _looks_like_hub_id(s: str) -> bool:
+    parts = s.split("/")
+    return len(parts) == 2 and all(parts) and not Path(s).suffix and not s.startswith((".", "/"))
