@@ -13,6 +13,8 @@ import sys
 # Subcommand modules in the order `--help` lists them (see curate/commands/__init__.py).
 COMMANDS = [
     "curate.commands.inspect",
+    "curate.commands.audit",
+    "curate.commands.checks",
 ]
 
 

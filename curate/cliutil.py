@@ -8,8 +8,9 @@ import sys
 
 from rich.console import Console
 
-console = Console(highlight=False)
-err_console = Console(stderr=True, highlight=False)
+# Outside a terminal (CI logs, pipes) rich would wrap tables at 80 columns; logs read better wider.
+console = Console(highlight=False, width=None if sys.stdout.isatty() else 140)
+err_console = Console(stderr=True, highlight=False, width=None if sys.stderr.isatty() else 140)
 
 
 def add_load_args(p: argparse.ArgumentParser) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import importlib
 
-from curate.checks.registry import CHECKS, Check, CheckContext, CheckResult, rate_check, register_check
+from curate.checks.registry import CHECKS, Check, CheckContext, CheckResult, SkipCheck, rate_check, register_check
 
 # One line per module that registers checks (and the stages they need). Explicit, like peft's
 # method registry: a check that is not listed here does not exist.
@@ -19,4 +19,4 @@ def load_all() -> dict[str, Check]:
     return CHECKS
 
 
-__all__ = ["CHECKS", "Check", "CheckContext", "CheckResult", "rate_check", "register_check", "load_all"]
+__all__ = ["CHECKS", "SkipCheck", "Check", "CheckContext", "CheckResult", "rate_check", "register_check", "load_all"]

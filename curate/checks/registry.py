@@ -27,6 +27,10 @@ class CheckResult:
     message: str = ""  # one line for the terminal and report.md
 
 
+class SkipCheck(Exception):
+    """Raised by a check that cannot apply here (no --eval given, no labels); the rule is skipped, not passed."""
+
+
 @dataclass
 class CheckContext:
     """What a check may read besides the signals table."""

@@ -1,0 +1,73 @@
+"""`curate audit DATA [--eval FILE]... [--reference FILE] [--rules FILE] [--out DIR]`.
+
+Exit 0 when the gate passes, 1 when it fails, 2 for bad input or configuration.
+"""
+
+from __future__ import annotations
+
+from curate.cliutil import add_load_args, console, err_console, load_from_args
+
+
+def add_parser(sub):
+    p = sub.add_parser("audit", help="compute signals, apply the rules, write the report; exit 0 pass / 1 fail",
+                       description=__doc__)
+    p.add_argument("data", help="dataset file or directory")
+    p.add_argument("--eval", action="append", default=[], metavar="FILE",
+                   help="eval/test set to check for leakage (repeatable)")
+    p.add_argument("--reference", metavar="FILE", help="reference set (production queries) for coverage")
+    p.add_argument("--rules", default="default", help="rules file, or a shipped name: default, strict, instruction, "
+                                                      "classification (default: default)")
+    p.add_argument("--out", help="output folder (default ./curate-out/<dataset-name>/)")
+    p.add_argument("--no-cache", action="store_true", help="recompute every signal")
+    p.add_argument("--num-proc", type=int, default=1, help="processes for row-local stages")
+    add_load_args(p)
+    p.set_defaults(run=run)
+
+
+def run(args) -> int:
+    from curate.audit import default_out_dir, run_audit
+    from curate.load import load_dataset
+    from curate.report import write_outputs
+    from curate.rules import load_rules
+
+    load_rules(args.rules)  # a broken rules file is reported before the data is read
+    ds = load_from_args(args)
+    for p in args.eval + ([args.reference] if args.reference else []):
+        load_dataset(p)  # bad eval/reference input fails here, before any output exists
+    with err_console.status("auditing…") as status:
+        result = run_audit(ds, eval=args.eval, reference=args.reference, rules=args.rules,
+                           use_cache=not args.no_cache, num_proc=args.num_proc,
+                           progress=lambda msg: status.update(f"auditing: {msg}"))
+    out = write_outputs(result, args.out or default_out_dir(ds))
+    print_verdict(result, console)
+    console.print(f"report: {out / 'report.html'}  ·  {out / 'audit.json'}  ·  {out / 'report.md'}")
+    return 0 if result.passed else 1
+
+
+def print_verdict(result, con) -> None:
+    from rich.table import Table
+
+    t = Table(title=f"curate audit: {result.dataset.name} ({len(result.dataset)} records, {result.dataset.format})",
+              title_justify="left")
+    for c in ("rule", "severity", "status", "value", "threshold", "flagged", "finding"):
+        t.add_column(c, justify="right" if c in ("value", "threshold", "flagged") else "left",
+                     overflow="fold", max_width=60 if c == "finding" else None)
+    style = {"pass": "green", "fail": "red", "error": "magenta", "skipped": "dim"}
+    for o in result.outcomes:
+        st = "warn" if o.status == "fail" and o.severity == "warn" else o.status
+        color = "yellow" if st == "warn" else style[o.status]
+        t.add_row(o.rule, o.severity, f"[{color}]{st}[/{color}]", _fmt(o.value), _fmt(o.threshold),
+                  str(len(o.flagged)), o.message)
+    con.print(t)
+    g = result.gate
+    if g["passed"]:
+        con.print("[bold green]gate PASSED[/bold green]" + (f" with warnings: {', '.join(g['warned_rules'])}" if g["warned_rules"] else ""))
+    else:
+        why = g["failed_rules"] + g["reasons"]
+        con.print(f"[bold red]gate FAILED[/bold red]: {', '.join(why)}")
+
+
+def _fmt(v) -> str:
+    if isinstance(v, float):
+        return f"{v:.4g}"
+    return "" if v is None else str(v)
