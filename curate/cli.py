@@ -14,6 +14,8 @@ import sys
 COMMANDS = [
     "curate.commands.inspect",
     "curate.commands.audit",
+    "curate.commands.clean",
+    "curate.commands.split",
     "curate.commands.checks",
 ]
 

@@ -1,0 +1,124 @@
+"""`curate clean`: apply the fixes the rules imply; every removed or changed record is accounted for.
+
+Invariant (checked before anything is written): input records = kept + quarantined, and every
+change to a kept record is listed in changes.jsonl.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from curate.checks import CHECKS
+from curate.writers import output_path, set_field, write_rows
+
+PII_MODES = ("redact", "mask", "pseudonymize", "drop")
+
+
+@dataclass
+class CleanResult:
+    kept_rows: list[dict]
+    quarantine: list[dict]  # {id, locator, reasons: [{rule, check, evidence}], record}
+    changes: list[dict]  # {id, field, action, detail}
+    counts: dict = field(default_factory=dict)
+    pii_mapping: dict | None = None
+
+
+def plan_fixes(result) -> dict[str, dict[str, list]]:
+    """fix kind -> {record id: [(rule, evidence), ...]} from every rule whose check has a fix."""
+    plan: dict[str, dict[str, list]] = {"drop": {}, "scrub_pii": {}, "fix_text": {}}
+    for o in result.outcomes:
+        fix = CHECKS[o.check].fix
+        if fix and o.status in ("pass", "fail"):
+            for rid in o.flagged:
+                plan[fix].setdefault(rid, []).append((o.rule, o.check, o.evidence.get(rid, "")))
+    return plan
+
+
+def clean(result, *, pii_mode: str = "redact", seed: int = 0) -> CleanResult:
+    ds, signals = result.dataset, result.signals
+    plan = plan_fixes(result)
+    pii_spans = dict(zip(signals["id"], signals["pii_spans"])) if "pii_spans" in signals.columns else {}
+    pseudonymizer = None
+    if plan["scrub_pii"] and pii_mode == "pseudonymize":
+        from curate.pii.scrub import Pseudonymizer
+
+        pseudonymizer = Pseudonymizer(seed=seed)
+    kept, quarantine, changes = [], [], []
+    for item in ds.invalid:
+        quarantine.append({"id": None, "locator": item["locator"], "reasons": [
+            {"rule": "invalid_record", "check": "load", "evidence": item["reason"]}], "record": item["record"]})
+    for rec, row, loc in zip(ds.records, ds.raw, ds.locators):
+        rid = rec["id"]
+        drops = list(plan["drop"].get(rid, []))
+        if pii_mode == "drop":
+            drops += plan["scrub_pii"].get(rid, [])
+        if drops:
+            quarantine.append({"id": rid, "locator": loc, "record": row,
+                               "reasons": [{"rule": r, "check": c, "evidence": e} for r, c, e in drops]})
+            continue
+        fields = rec["fields"]
+        # PII first: its spans are offsets into the original texts, which text repair may move
+        if rid in plan["scrub_pii"]:
+            from curate.pii.scrub import scrub_record
+
+            new_texts, what = scrub_record(fields, list(pii_spans.get(rid) or []), mode=pii_mode,
+                                           pseudonymizer=pseudonymizer)
+            for name, text in new_texts.items():
+                row = set_field(row, name, text)
+            fields = [{**f, "text": new_texts.get(f["name"], f["text"])} for f in fields]
+            for w in what:
+                changes.append({"id": rid, "field": w.get("field"), "action": f"scrub_pii:{pii_mode}", "detail": w})
+        if rid in plan["fix_text"]:
+            from curate.content.hygiene import fix_text
+
+            for f in fields:
+                text, what = fix_text(f["text"])
+                if what:
+                    row = set_field(row, f["name"], text)
+                    changes.append({"id": rid, "field": f["name"], "action": "fix_text", "detail": what})
+        kept.append(row)
+    n_in = len(ds) + len(ds.invalid)
+    if len(kept) + len(quarantine) != n_in:  # the promise users rely on; never write output that breaks it
+        raise RuntimeError(f"clean lost records: {n_in} in, {len(kept)} kept + {len(quarantine)} quarantined")
+    reasons = Counter(r["rule"] for q in quarantine for r in q["reasons"][:1])
+    counts = {"input": n_in, "kept": len(kept), "quarantined": len(quarantine),
+              "changed_records": len({c["id"] for c in changes}), "changes": len(changes),
+              "quarantined_by_rule": dict(reasons), "changes_by_action": dict(Counter(c["action"] for c in changes))}
+    return CleanResult(kept, quarantine, changes, counts, pseudonymizer.mapping if pseudonymizer else None)
+
+
+def write_clean(result, cleaned: CleanResult, out_dir, *, pii_mode: str, mapping_file=None) -> dict:
+    """Write data, quarantine.jsonl, changes.jsonl and manifest.json into out_dir, all or nothing."""
+    out = Path(out_dir)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=".curate-clean-", dir=out.parent))
+    ds = result.dataset
+    try:
+        data_path = write_rows(ds, cleaned.kept_rows, output_path(ds, tmp))
+        with (tmp / "quarantine.jsonl").open("w", encoding="utf-8") as f:
+            for q in cleaned.quarantine:
+                f.write(json.dumps(q, ensure_ascii=False, default=str) + "\n")
+        with (tmp / "changes.jsonl").open("w", encoding="utf-8") as f:
+            for c in cleaned.changes:
+                f.write(json.dumps(c, ensure_ascii=False, default=str) + "\n")
+        manifest = {"source": ds.path, "source_fingerprint": ds.fingerprint, "rules_file": result.rules.path,
+                    "pii_mode": pii_mode, "output": data_path.name, **cleaned.counts}
+        (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
+        out.mkdir(parents=True, exist_ok=True)
+        for f in tmp.iterdir():
+            target = out / f.name
+            if target.is_dir():
+                shutil.rmtree(target)
+            f.replace(target)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    if mapping_file and cleaned.pii_mapping is not None:
+        # opt-in only, and never next to the report: it holds the original values
+        Path(mapping_file).write_text(json.dumps(cleaned.pii_mapping, indent=1, ensure_ascii=False) + "\n")
+    manifest["output"] = str(out / manifest["output"])
+    return manifest

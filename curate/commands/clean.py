@@ -1,0 +1,64 @@
+"""`curate clean DATA --out DIR`: fix what the rules flag; quarantine what cannot be fixed.
+
+Writes DIR/<data file> (same format as the input), quarantine.jsonl (every removed record with its
+original content, reason and evidence), changes.jsonl (every change to a kept record) and
+manifest.json (counts). Input records = kept + quarantined, always.
+"""
+
+from __future__ import annotations
+
+from curate.cliutil import add_load_args, console, err_console, load_from_args
+
+
+def add_parser(sub):
+    p = sub.add_parser("clean", help="write the repaired dataset plus a quarantine of every removed record",
+                       description=__doc__)
+    p.add_argument("data", help="dataset file or directory")
+    p.add_argument("--out", required=True, help="output folder")
+    p.add_argument("--rules", default="default", help="rules whose flagged records are fixed (default: default)")
+    p.add_argument("--eval", action="append", default=[], metavar="FILE", help="eval sets (leaked records are dropped)")
+    p.add_argument("--reference", metavar="FILE", help="reference set, for rules that need one")
+    p.add_argument("--pii-mode", default="redact", choices=["redact", "mask", "pseudonymize", "drop"],
+                   help="how PII is scrubbed (default: redact, e.g. <EMAIL_ADDRESS>)")
+    p.add_argument("--keep-pii-mapping", metavar="FILE",
+                   help="with --pii-mode pseudonymize: save original->fake values to FILE (it holds the PII!)")
+    p.add_argument("--seed", type=int, default=0, help="seed for pseudonyms")
+    add_load_args(p)
+    p.set_defaults(run=run)
+
+
+def run(args) -> int:
+    from rich.table import Table
+
+    from curate.audit import run_audit
+    from curate.clean import clean, write_clean
+    from curate.errors import CurateError
+    from curate.load import load_dataset
+    from curate.rules import load_rules
+
+    if args.keep_pii_mapping and args.pii_mode != "pseudonymize":
+        raise CurateError("--keep-pii-mapping only applies with --pii-mode pseudonymize",
+                          fix="add --pii-mode pseudonymize, or drop --keep-pii-mapping")
+    load_rules(args.rules)
+    ds = load_from_args(args)
+    for p in args.eval + ([args.reference] if args.reference else []):
+        load_dataset(p)
+    with err_console.status("auditing…") as status:
+        result = run_audit(ds, eval=args.eval, reference=args.reference, rules=args.rules,
+                           progress=lambda m: status.update(f"auditing: {m}"))
+    crashed = [o.rule for o in result.outcomes if o.status == "error"]
+    if crashed:
+        raise CurateError(f"rules crashed, so their fixes are unknown: {', '.join(crashed)}",
+                          fix="run `curate audit` to see the traceback in the report")
+    cleaned = clean(result, pii_mode=args.pii_mode, seed=args.seed)
+    m = write_clean(result, cleaned, args.out, pii_mode=args.pii_mode, mapping_file=args.keep_pii_mapping)
+    t = Table(title=f"curate clean: {ds.name}", title_justify="left", show_header=False)
+    for k in ("input", "kept", "quarantined", "changed_records", "changes"):
+        t.add_row(k.replace("_", " "), str(m[k]))
+    for k, v in m["quarantined_by_rule"].items():
+        t.add_row(f"  quarantined: {k}", str(v))
+    for k, v in m["changes_by_action"].items():
+        t.add_row(f"  changed: {k}", str(v))
+    console.print(t)
+    console.print(f"cleaned data: {m['output']}  ·  quarantine: {args.out}/quarantine.jsonl  ·  changes: {args.out}/changes.jsonl")
+    return 0
