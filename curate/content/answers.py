@@ -1,0 +1,172 @@
+"""Answer defects: the broken targets the Alpaca clean-up found (empty, "N/A", boilerplate refusals...).
+
+Stage `answers` (row-local, SFT formats) looks at every assistant text (the Alpaca `output`, each
+assistant turn of a chat) and writes:
+    answer_defect        None, or the first defect found: `empty` (empty/whitespace-only),
+                         `placeholder` ("N/A", "<nooutput>", "[image]", "lorem ipsum"...),
+                         `refusal` ("As an AI language model..."), `repeats_prompt` (the answer is the
+                         prompt again), `truncated` (ends mid-sentence or inside a code block)
+    answer_evidence      short readable evidence: the field and the matching span
+    merged_instructions  None, or the span where a further instruction/answer block starts inside
+                         the answer ("2. Instruction: ...") -- two examples fused into one record
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass
+
+from curate.stages import register_stage
+
+# Whole answers that stand for "no answer" (Alpaca's `<nooutput>`, spreadsheet "N/A", templates).
+PLACEHOLDERS = {
+    "n/a", "na", "n.a", "none", "null", "nil", "nan", "undefined", "nooutput", "no output", "no answer", "noanswer",
+    "no response", "no output required", "not applicable", "tbd", "todo", "to do", "fixme", "placeholder", "...", "-",
+    "--", "?", "output", "answer", "response", "your answer here", "answer here", "insert answer here",
+    "insert response here", "(no output)", "empty", "blank", "image", "no image", "<image>", "[image]",
+}
+PLACEHOLDER_RE = re.compile(
+    r"^\s*[\[<({]\s*(?:image|img|picture|photo|drawing|illustration|logo|video|audio|chart|graph|diagram|insert|"
+    r"answer|output|response|placeholder|no ?output|attachment)\b[^\]>)}]{0,80}[\]>)}]\s*\.?\s*$"
+    r"|\blorem ipsum\b", re.I)
+# Boilerplate of a model talking about itself: a training target should never teach it.
+REFUSAL_STRONG_RE = re.compile(
+    r"\bas an? (?:ai|artificial intelligence)(?: language model| model| assistant| chatbot)?\b|"
+    r"\bas a (?:large )?language model\b|\bi(?:'m| am) (?:just |only )?an? (?:ai|language model)\b|"
+    r"\bi (?:do not|don't) have (?:the ability|personal (?:opinions|experiences|feelings)|access to (?:the internet|real-time))",
+    re.I)
+# A refusal at the start of a short answer ("I'm sorry, but I cannot help with that.")
+REFUSAL_OPENING_RE = re.compile(
+    r"^\W*(?:(?:unfortunately|sorry),? )?(?:i(?:'m| am) sorry,? (?:but )?|i apologi[sz]e,? (?:but )?)?"
+    r"i(?: cannot| can't| can not| am unable to|'m unable to| am not able to|'m not able to|"
+    r" won't be able to| will not) (?:help|assist|comply|fulfil+|complete|provide|generate|create|do|answer|perform)"
+    r"[^.!?\n]{0,80}", re.I)
+# Alpaca-style blocks inside an answer: "2. Instruction:", "### Response:", "Input:" at a line start.
+MERGED_RE = re.compile(
+    r"(?:^|\n)[ \t]*(?:#+[ \t]*)?(?:\d+[.)][ \t]*)?(?:instruction|input|output|response)[ \t]*\d*[ \t]*:", re.I)
+QA_RE = re.compile(r"(?:^|\n)[ \t]*(?:\d+[.)][ \t]*)?(?:question|q)[ \t]*\d*[ \t]*[:.]", re.I)
+# Words a finished sentence does not end on.
+DANGLING_WORDS = {"the", "a", "an", "and", "or", "but", "to", "of", "with", "for", "in", "on", "at", "by", "from",
+                  "that", "which", "is", "are", "was", "were", "be", "your", "my", "our", "their", "this", "if",
+                  "because", "as", "so", "then", "than", "into", "will", "can", "should", "would", "could"}
+
+
+@dataclass
+class AnswersConfig:
+    refusal_max_chars: int = 400  # an opening "I cannot help..." counts as a refusal only in answers this short
+    echo_min_similarity: float = 0.9  # word-level similarity to the prompt above which an answer `repeats_prompt`
+
+
+def _norm(text: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"[^\w\s/<>]", " ", text.lower())).strip()
+
+
+def _short(text: str, n: int = 60) -> str:
+    text = re.sub(r"\s+", " ", text).strip()
+    return repr(text if len(text) <= n else text[: n - 3] + "...")
+
+
+def truncation(answer: str) -> str | None:
+    """Why `answer` looks cut off, or None: an unclosed code fence, or a dangling last word/punctuation."""
+    if answer.count("```") % 2 == 1:
+        return "code block opened but never closed"
+    tail = answer.rstrip()
+    if not tail:
+        return None
+    if tail[-1] in ",;:(-" and not tail.endswith(("--", ":-)", ":)")):
+        return f"ends with '{tail[-1]}': {_short(tail[-40:], 44)}"
+    last = re.findall(r"[A-Za-z']+$", tail)
+    if last and last[0].lower() in DANGLING_WORDS and len(tail.split()) > 3:
+        return f"ends on '{last[0]}': {_short(tail[-40:], 44)}"
+    return None
+
+
+def repeats_prompt(answer: str, prompt: str, min_similarity: float) -> float | None:
+    a, p = _norm(answer).split(), _norm(prompt).split()
+    if len(a) < 3 or not p:
+        return None
+    if a == p:
+        return 1.0
+    sm = difflib.SequenceMatcher(None, a, p, autojunk=False)
+    if sm.real_quick_ratio() < min_similarity or sm.quick_ratio() < min_similarity:
+        return None
+    r = sm.ratio()
+    return r if r >= min_similarity else None
+
+
+def answer_defect(answer: str, prompt: str, cfg: AnswersConfig) -> tuple[str, str] | None:
+    """(kind, evidence) for the first defect of one assistant text, or None."""
+    if not answer.strip():
+        return "empty", ("whitespace only: " + repr(answer[:20])) if answer else "empty string"
+    n = _norm(answer).strip(" /")
+    stripped = answer.strip().lower().strip(" .!")
+    if n in PLACEHOLDERS or stripped in PLACEHOLDERS or stripped.strip("<>[]() ") in PLACEHOLDERS:
+        return "placeholder", f"whole answer is {_short(answer, 40)}"
+    if not any(c.isalnum() for c in answer):
+        return "placeholder", f"no letters or digits: {_short(answer, 40)}"
+    m = PLACEHOLDER_RE.search(answer)
+    if m:
+        return "placeholder", f"placeholder {_short(m.group(0), 50)}"
+    m = REFUSAL_STRONG_RE.search(answer)
+    if m:
+        return "refusal", f"boilerplate {_short(m.group(0))}"
+    if len(answer) <= cfg.refusal_max_chars:
+        m = REFUSAL_OPENING_RE.search(answer)
+        if m:
+            return "refusal", f"refuses: {_short(m.group(0))}"
+    sim = repeats_prompt(answer, prompt, cfg.echo_min_similarity)
+    if sim is not None:
+        return "repeats_prompt", f"answer is the prompt again ({sim:.0%} same words): {_short(answer, 50)}"
+    why = truncation(answer)
+    if why:
+        return "truncated", why
+    return None
+
+
+def merged_instructions(answer: str) -> str | None:
+    """The span where a second instruction/answer block starts inside an answer, or None."""
+    for m in MERGED_RE.finditer(answer):
+        # "Output:" or "Input:" as the answer's own first line may be a format the task asked for
+        if m.start() == 0 and m.group(0).strip().lower().startswith(("output", "response")):
+            continue
+        return f"block at char {m.start()}: {_short(answer[m.start():m.start() + 60], 60)}"
+    qs = list(QA_RE.finditer(answer))
+    if len(qs) >= 2 and re.search(r"(?:^|\n)[ \t]*(?:answer|a)[ \t]*\d*[ \t]*:", answer, re.I):
+        return f"{len(qs)} question/answer blocks: {_short(answer[qs[1].start():qs[1].start() + 60], 60)}"
+    return None
+
+
+def _assistant_texts(fmt, messages, fields):
+    """[(field name, answer text, prompt it answers)] for every assistant text of a record."""
+    if fmt not in ("alpaca", "prompt_completion", "chat"):
+        return []
+    names = [f["name"] for f in fields] if len(fields) == len(messages) else None
+    out, last_user = [], ""
+    for i, m in enumerate(messages):
+        if m["role"] == "user":
+            last_user = m["content"]
+        elif m["role"] == "assistant":
+            name = names[i] if names and fmt == "chat" else next((f["name"] for f in fields if f["role"] == "assistant"), "response")
+            out.append((name, m["content"], last_user))
+    return out
+
+
+@register_stage("answers", config=AnswersConfig, row_local=True,
+                columns=("answer_defect", "answer_evidence", "merged_instructions"))
+def answers(batch: dict[str, list], *, config: AnswersConfig) -> dict[str, list]:
+    """Empty, placeholder, refusal, prompt-echo and truncated answers; merged instruction blocks."""
+    kinds, evidence, merged = [], [], []
+    for fmt, messages, fields in zip(batch["format"], batch["messages"], batch["fields"]):
+        kind = ev = mer = None
+        for name, answer, prompt in _assistant_texts(fmt, messages or [], fields or []):
+            found = answer_defect(answer, prompt, config)
+            if found and kind is None:
+                kind, ev = found[0], f"{name}: {found[1]}"
+            m = merged_instructions(answer)
+            if m and mer is None:
+                mer = f"{name}: {m}"
+        kinds.append(kind)
+        evidence.append(ev)
+        merged.append(mer)
+    return {"answer_defect": kinds, "answer_evidence": evidence, "merged_instructions": merged}

@@ -1,0 +1,166 @@
+"""Text hygiene: control characters, mojibake, invalid Unicode, runs of repeated text.
+
+Stage `hygiene` (row-local, every text field) writes lists of {field, detail}:
+    control_chars    control characters other than \\n \\t (\\r\\n line ends are allowed), zero-width
+                     spaces and byte-order marks inside text
+    mojibake         text decoded with the wrong encoding ("cafÃ©"), found and fixed by ftfy with only
+                     its encoding fixers on (curly quotes, ligatures and widths are left as they are)
+    invalid_unicode  lone surrogates, noncharacters, U+FFFD replacement characters
+    repetition       a character run (`!!!!!!...`), a phrase repeated back to back, or the same line
+                     over and over: the degenerate loops of generated data
+    text_fixes       {field, text}: the repaired text of every field `fix_text` would change; what
+                     `curate clean` writes back
+
+`fix_text(text) -> (fixed, changes)` is the repair `curate clean` applies for `fix="fix_text"` checks.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+import ftfy
+
+from curate.stages import register_stage
+
+# Only the encoding repairs: a detector that also uncurls quotes would call every typographic quote mojibake.
+ENCODING_ONLY = ftfy.TextFixerConfig(
+    unescape_html=False, remove_terminal_escapes=False, fix_encoding=True, restore_byte_a0=True,
+    replace_lossy_sequences=True, decode_inconsistent_utf8=True, fix_c1_controls=True, fix_latin_ligatures=False,
+    fix_character_width=False, uncurl_quotes=False, fix_line_breaks=False, fix_surrogates=True,
+    remove_control_chars=False, normalization=None, explain=False)
+INVISIBLE = {"\ufeff": "BOM", "\u200b": "zero-width space", "\u2060": "word joiner", "\u00ad": "soft hyphen"}
+ANSI_RE = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")  # terminal colour codes: drop the whole sequence, not only ESC
+SURROGATE_RE = re.compile(r"[\ud800-\udfff]")
+NONCHAR_RE = re.compile(r"[\ufdd0-\ufdef\ufffe\uffff]")
+CHAR_RUN_RE = re.compile(r"([^\s\-=_*#.~`|+<>/\\])\1{19,}")  # 20+ of one char; markdown rules/separators excluded
+SENTENCE_RE = re.compile(r"(?<=[.!?])\s+|\n+")
+PHRASE_RE = re.compile(r"(\b\w[^\n]{2,60}?)(?:[\s,;.]+\1\b){4,}")  # a phrase 5+ times back to back
+
+
+@dataclass
+class HygieneConfig:
+    max_same_line: int = 3  # a line (10+ chars) seen more than this many times in one field is `repetition`
+
+
+def _is_control(c: str) -> bool:
+    return (unicodedata.category(c) == "Cc" and c not in "\n\t\r") or c in INVISIBLE
+
+
+def _control_detail(text: str) -> str | None:
+    bad = [(i, c) for i, c in enumerate(text) if _is_control(c)]
+    if "\r" in text:  # a lone \r (not part of \r\n) overwrites the line in a terminal
+        bad += [(m.start(), "\r") for m in re.finditer(r"\r(?!\n)", text)]
+    if not bad:
+        return None
+    bad.sort()
+    names = sorted({INVISIBLE.get(c, f"U+{ord(c):04X}") for _, c in bad})
+    return f"{len(bad)} control char(s) {', '.join(names[:4])} first at char {bad[0][0]}"
+
+
+def _diff_span(old: str, new: str, width: int = 12) -> str:
+    """The first place `old` and `new` differ, as 'old…' -> 'new…' with a little context."""
+    i = next((k for k, (a, b) in enumerate(zip(old, new)) if a != b), min(len(old), len(new)))
+    j = 0
+    while j < min(len(old), len(new)) - i and old[-1 - j] == new[-1 - j]:
+        j += 1
+    lo = max(0, i - width)
+    a, b = old[lo:min(len(old) - j, i + 3 * width) or None], new[lo:min(len(new) - j, i + 3 * width) or None]
+    return f"{a[:50]!r} -> {b[:50]!r}"
+
+
+def fix_mojibake(text: str) -> str:
+    return ftfy.fix_text(text, ENCODING_ONLY)
+
+
+def fix_text(text: str) -> tuple[str, list[str]]:
+    """Repair one text: mojibake (ftfy), control characters other than \\n \\t, invalid Unicode.
+
+    Returns the repaired text and short descriptions of what changed ([] when nothing did).
+    """
+    changes: list[str] = []
+    out = text
+    if SURROGATE_RE.search(out) or NONCHAR_RE.search(out):
+        n = len(SURROGATE_RE.findall(out)) + len(NONCHAR_RE.findall(out))
+        out = NONCHAR_RE.sub("\ufffd", SURROGATE_RE.sub("\ufffd", out))
+        changes.append(f"replaced {n} invalid code point(s) with U+FFFD")
+    fixed = fix_mojibake(out)
+    if fixed != out:
+        changes.append(f"fixed mojibake {_diff_span(out, fixed)}")
+        out = fixed
+    detail = _control_detail(out)
+    if detail:
+        out = ANSI_RE.sub("", out).replace("\r\n", "\n").replace("\r", "\n")
+        out = "".join(c for c in out if not _is_control(c))
+        changes.append(f"removed {detail}")
+    return out, changes
+
+
+def repetition(text: str, max_same_line: int) -> str | None:
+    m = CHAR_RUN_RE.search(text)
+    if m:
+        return f"{m.group(1)!r} repeated {len(m.group(0))} times at char {m.start()}"
+    if len(text) < 20000:  # the back-reference regex is quadratic on huge texts
+        m = PHRASE_RE.search(text)
+        if m:
+            n = len(re.findall(re.escape(m.group(1)), m.group(0)))
+            return f"{m.group(1)[:40]!r} repeated {n} times in a row"
+    run, best, prev = 1, (1, ""), None
+    for sent in SENTENCE_RE.split(text):
+        sent = sent.strip()
+        run = run + 1 if sent and sent == prev else 1
+        if run > best[0]:
+            best = (run, sent)
+        prev = sent
+    if best[0] >= 3 and len(best[1]) >= 10:
+        return f"sentence {best[1][:40]!r} repeated {best[0]} times in a row"
+    counts: dict[str, int] = {}
+    for line in text.splitlines():
+        s = line.strip()
+        if len(s) >= 10:
+            counts[s] = counts.get(s, 0) + 1
+    if counts:
+        line, n = max(counts.items(), key=lambda kv: kv[1])
+        if n > max_same_line:
+            return f"line {line[:40]!r} appears {n} times"
+    return None
+
+
+def field_findings(name: str, text: str, cfg: HygieneConfig) -> dict[str, str | None]:
+    bad = [c for c in SURROGATE_RE.findall(text) + NONCHAR_RE.findall(text)]
+    fffd = text.count("\ufffd")
+    invalid = None
+    if bad or fffd:
+        parts = ([f"{len(bad)} invalid code point(s) ({', '.join(sorted({f'U+{ord(c):04X}' for c in bad})[:3])})"] if bad else []) + \
+                ([f"{fffd} U+FFFD replacement char(s): earlier decoding lost text"] if fffd else [])
+        invalid = "; ".join(parts)
+    clean = SURROGATE_RE.sub("\ufffd", text) if bad else text
+    fixed = fix_mojibake(clean)
+    return {"control_chars": _control_detail(text),
+            "mojibake": _diff_span(clean, fixed) if fixed != clean else None,
+            "invalid_unicode": invalid,
+            "repetition": repetition(text, cfg.max_same_line)}
+
+
+COLUMNS = ("control_chars", "mojibake", "invalid_unicode", "repetition")
+
+
+@register_stage("hygiene", config=HygieneConfig, columns=(*COLUMNS, "text_fixes"), row_local=True)
+def hygiene(batch: dict[str, list], *, config: HygieneConfig) -> dict[str, list]:
+    """Control characters, mojibake (with the ftfy fix), invalid Unicode and repetition in every text field."""
+    out: dict[str, list] = {c: [] for c in (*COLUMNS, "text_fixes")}
+    for fields in batch["fields"]:
+        found: dict[str, list] = {c: [] for c in COLUMNS}
+        fixes = []
+        for f in fields or []:
+            for col, detail in field_findings(f["name"], f["text"], config).items():
+                if detail:
+                    found[col].append({"field": f["name"], "detail": detail})
+            fixed, changes = fix_text(f["text"])
+            if changes:
+                fixes.append({"field": f["name"], "text": fixed})
+        for c in COLUMNS:
+            out[c].append(found[c])
+        out["text_fixes"].append(fixes)
+    return out

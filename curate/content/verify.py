@@ -1,0 +1,116 @@
+"""Verifiable answers: arithmetic that does not add up, JSON that does not parse, code that does not compile.
+
+Stage `verify` (row-local, assistant texts of SFT formats) writes:
+    arithmetic_errors   list of {expression, claimed, actual}: `2/4 = 2` gives
+                        {expression: "2 / 4", claimed: "2", actual: "0.5"} (see arithmetic.py for
+                        what is read as a claim and what is left alone)
+    arithmetic_checked  how many equations were recomputed (0: nothing checkable)
+    json_invalid        None, or why the answer's JSON does not parse ("line 1 col 20: Expecting ','
+                        delimiter"), when the prompt asks for JSON or the answer has a ```json block
+    code_invalid        None, or the first ```python block that does not compile, with the error line
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import re
+import warnings
+from dataclasses import dataclass
+
+from curate.content.arithmetic import check_text
+from curate.stages import register_stage
+
+ASKS_JSON_RE = re.compile(r"\b(?:in|as|into|return|output|respond with|reply with|give|format(?:ted)? as|valid|only)\s+"
+                          r"(?:a |an |the |valid |only )*json\b|\bjson (?:object|format|array|output|response)\b", re.I)
+FENCE_RE = re.compile(r"```[ \t]*([\w+#.-]*)[^\n]*\n(.*?)(?:```|\Z)", re.S)
+PYTHON_TAGS = {"python", "py", "python3", "py3"}
+
+
+@dataclass
+class VerifyConfig:
+    arithmetic: bool = True  # recompute `a op b = c` claims in answers
+    max_code_chars: int = 20000  # longer code blocks are not compiled (keeps the stage fast)
+
+
+def _where(err: json.JSONDecodeError) -> str:
+    return f"line {err.lineno} col {err.colno}: {err.msg}"
+
+
+def json_problem(prompt: str, answer: str) -> str | None:
+    """Why the JSON in `answer` does not parse, or None (also None when no JSON is expected)."""
+    blocks = [b for tag, b in FENCE_RE.findall(answer) if tag.lower() == "json"]
+    asked = bool(ASKS_JSON_RE.search(prompt))
+    if not blocks:
+        s = answer.strip()
+        if s.startswith(("{", "[")):
+            blocks = [s]
+        elif asked:
+            starts = [i for i in (s.find("{"), s.find("[")) if i >= 0]
+            if not starts:
+                return "the prompt asks for JSON but the answer has none"
+            end = max(s.rfind("}"), s.rfind("]"))
+            blocks = [s[min(starts):end + 1] if end > min(starts) else s[min(starts):]]
+        else:
+            return None
+    for b in blocks:
+        try:
+            json.loads(b)
+        except json.JSONDecodeError as e:
+            return f"{_where(e)} near {b[max(0, e.pos - 15):e.pos + 15]!r}"
+    return None
+
+
+def code_problem(prompt: str, answer: str, max_chars: int) -> str | None:
+    """The first Python block that does not compile, as 'block 2, line 3: invalid syntax ('def f(:')'."""
+    prompt_python = "python" in prompt.lower()
+    for n, (tag, code) in enumerate(FENCE_RE.findall(answer), 1):
+        tag = tag.lower()
+        if not (tag in PYTHON_TAGS or (not tag and prompt_python and re.search(r"^\s*(def |import |class |print\()", code, re.M))):
+            continue
+        if len(code) > max_chars or code.lstrip().startswith(">>>"):
+            continue  # interactive sessions mix output with code
+        src = "\n".join("" if ln.lstrip().startswith(("%", "!")) else ln for ln in code.splitlines())  # notebook magics
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # invalid escape sequences warn, they are not errors
+                ast.parse(src)
+        except SyntaxError as e:
+            line = (e.text or "").strip()
+            return f"block {n}, line {e.lineno}: {e.msg}" + (f" ({line[:40]!r})" if line else "")
+        except (ValueError, RecursionError) as e:
+            return f"block {n}: {e}"
+    return None
+
+
+def _answers(fmt, messages):
+    if fmt not in ("alpaca", "prompt_completion", "chat"):
+        return []
+    out, last_user = [], ""
+    for m in messages:
+        if m["role"] == "user":
+            last_user = m["content"]
+        elif m["role"] == "assistant":
+            out.append((last_user, m["content"]))
+    return out
+
+
+@register_stage("verify", config=VerifyConfig, row_local=True,
+                columns=("arithmetic_errors", "arithmetic_checked", "json_invalid", "code_invalid"))
+def verify(batch: dict[str, list], *, config: VerifyConfig) -> dict[str, list]:
+    """Recompute arithmetic in answers; parse JSON answers and Python code blocks."""
+    cols: dict[str, list] = {"arithmetic_errors": [], "arithmetic_checked": [], "json_invalid": [], "code_invalid": []}
+    for fmt, messages in zip(batch["format"], batch["messages"]):
+        errors, checked, bad_json, bad_code = [], 0, None, None
+        for prompt, answer in _answers(fmt, messages or []):
+            if config.arithmetic:
+                n, errs = check_text(answer)
+                checked += n
+                errors += errs
+            bad_json = bad_json or json_problem(prompt, answer)
+            bad_code = bad_code or code_problem(prompt, answer, config.max_code_chars)
+        cols["arithmetic_errors"].append(errors)
+        cols["arithmetic_checked"].append(checked)
+        cols["json_invalid"].append(bad_json)
+        cols["code_invalid"].append(bad_code)
+    return cols
