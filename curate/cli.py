@@ -17,6 +17,7 @@ COMMANDS = [
     "curate.commands.clean",
     "curate.commands.split",
     "curate.commands.checks",
+    "curate.commands.train",
 ]
 
 

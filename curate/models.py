@@ -64,3 +64,26 @@ def gemma_tokenizer_dir() -> Path:
     tok.save_pretrained(tmp)
     tmp.replace(out)
     return out
+
+
+def gemma_checkpoint_dir() -> Path:
+    """Gemma 3 270M as a normal transformers checkpoint (bf16 safetensors), dequantised from the GGUF once.
+
+    Dequantising the GGUF takes tens of seconds; a saved checkpoint loads in about one.
+    """
+    out = models_dir() / "gemma-3-270m"
+    if (out / "config.json").exists():
+        return out
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer, GgufConfig
+
+    gguf = gemma_gguf_path()
+    # dequantize=True: dense weights that train and serialise (packed GGUF blocks do neither)
+    model = AutoModelForCausalLM.from_pretrained(str(gguf.parent), gguf_file=gguf.name, dtype=torch.bfloat16,
+                                                 quantization_config=GgufConfig(dequantize=True))
+    model.config.quantization_config = None
+    tmp = out.with_name(out.name + ".tmp")
+    model.save_pretrained(tmp)
+    AutoTokenizer.from_pretrained(gemma_tokenizer_dir()).save_pretrained(tmp)
+    tmp.replace(out)
+    return out

@@ -1,0 +1,123 @@
+"""`curate train DATA --out RUN`: gated LoRA / bias-only / full fine-tuning (classification or SFT).
+
+The data must have passed `curate audit` (found by fingerprint in ./curate-out/*/audit.json or
+--audit; run with default rules when missing). A failed gate exits 1 listing the failed rules.
+Multi-GPU: torchrun --standalone --nproc_per_node N -m curate train DATA --out RUN
+"""
+
+from __future__ import annotations
+
+from curate.cliutil import add_load_args, console, err_console
+
+# flag -> TrainConfig field; flags default to None so a --config YAML value is only overridden when given
+FLAGS = {
+    "--task": ("task", str, "classification | sft (default: from the data format)"),
+    "--model": ("model", str, "hub id or local path (default: MiniLM for classification, Gemma 3 270M for sft)"),
+    "--method": ("method", str, "lora (default) | bias | full"),
+    "--epochs": ("epochs", float, "passes over the training data (default 3)"),
+    "--max-steps": ("max_steps", int, "optimizer steps (overrides --epochs)"),
+    "--lr": ("lr", float, "peak learning rate (default 2e-4)"),
+    "--batch-size": ("batch_size", int, "examples per micro-batch (classification, unpacked sft)"),
+    "--grad-accum": ("grad_accum", int, "micro-batches per optimizer step"),
+    "--lora-r": ("lora_r", int, "LoRA rank (default 16)"),
+    "--lora-alpha": ("lora_alpha", int, "LoRA alpha (default 32)"),
+    "--lora-dropout": ("lora_dropout", float, "LoRA dropout (default 0.05)"),
+    "--target-modules": ("target_modules", str, "'all-linear' (default) or comma-separated module names"),
+    "--max-length": ("max_length", int, "tokens per example (default 512)"),
+    "--pack-tokens": ("pack_tokens", int, "sft: tokens per packed micro-batch (default 2048)"),
+    "--eval-every": ("eval_every", int, "optimizer steps between validations/checkpoints (default 50)"),
+    "--log-every": ("log_every", int, "optimizer steps between train-loss lines (default 10)"),
+    "--patience": ("patience", int, "validations without improvement before stopping (0: never; default 3)"),
+    "--val-fraction": ("val_fraction", float, "seeded holdout when no --val is given (default 0.1)"),
+    "--metric": ("metric", str, "val_loss | val_accuracy: what picks the best step"),
+    "--seed": ("seed", int, "seed for weights, dropout and data order (default 0)"),
+    "--warmup-ratio": ("warmup_ratio", float, "fraction of steps warming up (default 0.06)"),
+    "--weight-decay": ("weight_decay", float, "AdamW weight decay on matrices (default 0.01)"),
+}
+
+
+def add_parser(sub):
+    p = sub.add_parser("train", help="fine-tune on data that passed the audit gate (LoRA by default)",
+                       description=__doc__)
+    p.add_argument("data", help="training data file")
+    p.add_argument("--out", required=True, help="run directory (adapter/, run.json, metrics.jsonl, report.md)")
+    p.add_argument("--val", help="validation file (e.g. from `curate split`); default: a --val-fraction holdout")
+    p.add_argument("--audit", help="audit.json to gate on (default: found by fingerprint in ./curate-out/)")
+    p.add_argument("--allow-failed-gate", action="store_true",
+                   help="train even though the gate failed or no audit exists (LOUD, recorded in run.json)")
+    p.add_argument("--resume", action="store_true", help="continue RUN from its last checkpoint")
+    p.add_argument("--config", help="YAML file of TrainConfig fields (flags override it)")
+    p.add_argument("--sweep", help="YAML grid/random search; trials go to RUN/trials/, the best is copied to RUN")
+    for flag, (_, typ, help_) in FLAGS.items():
+        p.add_argument(flag, type=typ, default=None, help=help_)
+    p.add_argument("--layers", help="comma-separated layer indices to adapt (default: all)")
+    p.add_argument("--no-pack", action="store_true", help="sft: pad batches instead of packing")
+    p.add_argument("--gradient-checkpointing", action="store_true", help="recompute activations to save memory")
+    p.add_argument("--mix", action="append", default=None, metavar="FILE:RATIO",
+                   help="replay data: add RATIO x len(train) records from FILE (repeatable)")
+    p.add_argument("--merge", action="store_true", help="also save the LoRA merged into the base (RUN/merged)")
+    p.add_argument("--log-to", action="append", default=None, choices=["tensorboard", "wandb", "mlflow"],
+                   help="also log metrics to this tracker (repeatable; the package must be installed)")
+    p.add_argument("--trust-remote-code", action="store_true", help="allow the model's own Python code to run")
+    add_load_args(p)
+    p.set_defaults(run=run)
+
+
+def config_from_args(args):
+    import yaml
+
+    from train.config import TrainConfig
+
+    values = {}
+    if args.config:
+        from pathlib import Path
+
+        from curate.errors import CurateError
+
+        try:
+            values = yaml.safe_load(Path(args.config).read_text()) or {}
+        except (OSError, yaml.YAMLError) as e:
+            raise CurateError(f"{args.config}: cannot read the config ({e})", fix="pass a YAML mapping of fields") from None
+    for flag, (name, _, _) in FLAGS.items():
+        v = getattr(args, flag[2:].replace("-", "_"))
+        if v is not None:
+            values[name] = v
+    if args.layers:
+        values["layers"] = [int(x) for x in args.layers.split(",")]
+    for flag, name in (("no_pack", "pack"), ("gradient_checkpointing", "gradient_checkpointing"),
+                       ("merge", "merge"), ("trust_remote_code", "trust_remote_code")):
+        if getattr(args, flag):
+            values[name] = flag != "no_pack"
+    if args.mix:
+        values["mix"] = args.mix
+    if args.log_to:
+        values["log_to"] = args.log_to
+    return TrainConfig.from_dict(values, where=args.config or "command line")
+
+
+def run(args) -> int:
+    from train.recipe import GateFailed, Inputs, run_training
+
+    cfg = config_from_args(args)
+    load_kwargs = {k: getattr(args, k) for k in ("format", "text_field", "label_field", "prompt_field",
+                                                 "response_field", "messages_field", "id_field", "split")
+                   if getattr(args, k) is not None}
+    inp = Inputs(data=args.data, out=args.out, val=args.val, audit=args.audit,
+                 allow_failed_gate=args.allow_failed_gate, resume=args.resume, load_kwargs=load_kwargs)
+    say = lambda msg: err_console.print(msg, markup=False, soft_wrap=True)  # noqa: E731
+    try:
+        if args.sweep:
+            from train.sweep import run_sweep
+
+            summary = run_sweep(cfg, inp, args.sweep, log=say)
+        else:
+            summary = run_training(cfg, inp, log=say)
+    except GateFailed as e:
+        err_console.print(f"[bold red]gate failed[/bold red] ({e.audit_path}): not training on this data.")
+        for line in e.failed_rules:
+            err_console.print(f"  - {line}", markup=False)
+        err_console.print("  fix: `curate clean` the data and audit again, or pass --allow-failed-gate (recorded)")
+        return 1
+    console.print(f"best step {summary['best_step']}: {summary['metric']} {summary['best_metric']:.4f} "
+                  f"-> {args.out}/adapter  (report: {args.out}/report.md)")
+    return 0

@@ -1,0 +1,92 @@
+"""TrainConfig: every knob of `curate train`, with its default and why.
+
+Loadable from YAML (`TrainConfig.from_dict`); unknown keys and bad values are reported all at once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, fields
+
+from curate.errors import ConfigError, did_you_mean
+
+TASKS = ("classification", "sft")
+METHODS = ("lora", "bias", "full")
+
+
+@dataclass
+class TrainConfig:
+    task: str = ""  # classification | sft; "" = from the data format
+    model: str = ""  # hub id or local path; "" = the offline default for the task
+    method: str = "lora"  # lora | bias (bias terms + head only) | full fine-tuning
+    trust_remote_code: bool = False  # stays off unless the user asks: remote code runs on this machine
+    # LoRA (peft)
+    lora_r: int = 16  # rank of the update matrices
+    lora_alpha: int = 32  # scaling numerator; effective scale alpha/r
+    lora_dropout: float = 0.05  # dropout on the LoRA input
+    target_modules: str = "all-linear"  # peft target_modules: 'all-linear' or comma-separated names
+    layers: list[int] | None = None  # only adapt these layer indices (None: all layers)
+    # optimisation
+    lr: float = 2e-4  # peak learning rate (LoRA likes ~1e-4..1e-3; full FT ~2e-5..1e-4)
+    weight_decay: float = 0.01  # AdamW decay on weight matrices only (not biases, norms)
+    warmup_ratio: float = 0.06  # fraction of steps with linear warmup, then cosine to min_lr_ratio
+    min_lr_ratio: float = 0.0  # final lr as a fraction of the peak
+    max_grad_norm: float = 1.0  # gradient clipping
+    epochs: float = 3.0  # passes over the training data (the step budget when max_steps is 0)
+    max_steps: int = 0  # optimizer steps; 0 = from epochs
+    batch_size: int = 32  # classification: examples per micro-batch; sft: packed rows per micro-batch
+    grad_accum: int = 1  # micro-batches per optimizer step (loss normalised over all of them)
+    max_length: int = 512  # tokens per example; longer examples are truncated
+    pack: bool = True  # sft: pack examples into rows of pack_tokens (position ids reset per example)
+    pack_tokens: int = 2048  # sft: tokens per packed row
+    gradient_checkpointing: bool = False  # trade compute for activation memory
+    bf16: bool = True  # bf16 autocast (and bf16 frozen base weights for LoRA) when on a GPU; ignored on CPU
+    # validation and stopping
+    eval_every: int = 50  # optimizer steps between validations (and checkpoints)
+    log_every: int = 10  # optimizer steps between train-loss log lines
+    patience: int = 3  # validations without improvement before stopping early (0: never stop early)
+    val_fraction: float = 0.1  # seeded holdout when no --val file is given
+    metric: str = ""  # what picks the best step: val_loss | val_accuracy; "" = accuracy for classification
+    seed: int = 0  # python, numpy, torch and data order
+    # data
+    mix: list[str] = field(default_factory=list)  # FILE:RATIO replay data, RATIO x len(train) records added
+    # outputs
+    merge: bool = False  # also save the LoRA merged into the base model (RUN/merged)
+    log_to: list[str] = field(default_factory=list)  # tensorboard | wandb | mlflow (if installed)
+
+    @classmethod
+    def from_dict(cls, d: dict, where: str = "config") -> "TrainConfig":
+        known = {f.name: f for f in fields(cls)}
+        problems = [f"unknown key '{k}'{did_you_mean(k, known)}" for k in d if k not in known]
+        cfg = cls(**{k: v for k, v in d.items() if k in known})
+        problems += cfg.problems()
+        if problems:
+            raise ConfigError(where, problems)
+        return cfg
+
+    def problems(self) -> list[str]:
+        p = []
+        if self.task and self.task not in TASKS:
+            p.append(f"task '{self.task}' is not one of {', '.join(TASKS)}{did_you_mean(self.task, TASKS)}")
+        if self.method not in METHODS:
+            p.append(f"method '{self.method}' is not one of {', '.join(METHODS)}{did_you_mean(self.method, METHODS)}")
+        for name in ("lr", "lora_r", "lora_alpha", "batch_size", "grad_accum", "max_length", "pack_tokens",
+                     "eval_every", "log_every"):
+            if not getattr(self, name) > 0:
+                p.append(f"{name} must be > 0 (got {getattr(self, name)})")
+        if not 0 <= self.lora_dropout < 1:
+            p.append(f"lora_dropout must be in [0, 1) (got {self.lora_dropout})")
+        if not 0 < self.val_fraction < 1:
+            p.append(f"val_fraction must be in (0, 1) (got {self.val_fraction})")
+        if self.epochs <= 0 and self.max_steps <= 0:
+            p.append("one of epochs or max_steps must be > 0")
+        if self.pack and self.pack_tokens < self.max_length:
+            p.append(f"pack_tokens ({self.pack_tokens}) must be >= max_length ({self.max_length})")
+        if self.metric not in ("", "val_loss", "val_accuracy"):
+            p.append(f"metric '{self.metric}' is not val_loss or val_accuracy")
+        for target in self.log_to:
+            if target not in ("tensorboard", "wandb", "mlflow"):
+                p.append(f"log_to '{target}' is not tensorboard, wandb or mlflow")
+        return p
+
+    def to_dict(self) -> dict:
+        return asdict(self)

@@ -1,0 +1,104 @@
+"""The gate in front of training: find the audit of exactly this data (by fingerprint) or run it.
+
+An audit is `audit.json` as `curate audit DATA --out DIR` writes it: `dataset.fingerprint`,
+`gate.passed`, `gate.failed_rules`. The fingerprint hashes the canonical records, so an audit of
+the same data in another file layout still counts, and an audit of yesterday's edit does not.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from curate.errors import CurateError
+
+SEARCH_GLOB = "curate-out/*/audit.json"
+
+
+@dataclass
+class GateResult:
+    audit_path: str | None  # the audit.json that decided (None: none found and the gate was overridden)
+    passed: bool | None  # None: no audit at all
+    failed_rules: list[str] = field(default_factory=list)  # one readable line per failed rule
+
+
+def read_audit(path) -> tuple[str, bool, list[str]]:
+    """(fingerprint, passed, failed rule lines) of one audit.json."""
+    path = Path(path)
+    try:
+        a = json.loads(path.read_text())
+        fp = a["dataset"]["fingerprint"]
+        passed = bool(a["gate"]["passed"])
+        failed = a["gate"].get("failed_rules") or []
+        details = {r.get("rule"): r for r in a.get("rules") or [] if isinstance(r, dict)}
+    except FileNotFoundError:
+        raise CurateError(f"{path}: no such audit file", fix="pass the audit.json that `curate audit` wrote") from None
+    except (ValueError, KeyError, TypeError) as e:
+        raise CurateError(f"{path}: not an audit.json from `curate audit` (missing or bad {e})",
+                          fix="re-run `curate audit DATA --out DIR` and pass DIR/audit.json") from None
+    return fp, passed, [_rule_line(details.get(r, r) if isinstance(r, str) else r) for r in failed]
+
+
+def _rule_line(rule) -> str:
+    """'max_pii_rate: value 0.04 > threshold 0.01, 12 records flagged' from the audit's rule entry."""
+    if not isinstance(rule, dict):
+        return str(rule)
+    line = str(rule.get("rule") or rule.get("name") or rule.get("check") or "?")
+    if rule.get("error"):
+        return f"{line}: the check crashed ({str(rule['error']).splitlines()[-1][:120]})"
+    bits = [f"{k} {rule[k]}" for k in ("value", "threshold") if rule.get(k) is not None]
+    if rule.get("flagged"):
+        bits.append(f"{rule['flagged']} records flagged")
+    return line + (": " + ", ".join(bits) if bits else "") + (f" ({rule['message']})" if rule.get("message") else "")
+
+
+def find_audit(fingerprint: str, explicit=None, root: Path = Path(".")) -> Path | None:
+    """The explicit audit (which must match), else the newest matching ./curate-out/*/audit.json."""
+    if explicit:
+        fp, _, _ = read_audit(explicit)
+        if fp != fingerprint:
+            raise CurateError(f"{explicit} audits different data (fingerprint {fp[:12]}..., this data is "
+                              f"{fingerprint[:12]}...)", fix="re-run `curate audit` on the file you are training on")
+        return Path(explicit)
+    hits = []
+    for p in sorted(root.glob(SEARCH_GLOB)):
+        try:
+            if read_audit(p)[0] == fingerprint:
+                hits.append(p)
+        except CurateError:
+            continue  # someone else's broken file is not our audit
+    return max(hits, key=lambda p: p.stat().st_mtime) if hits else None
+
+
+def run_audit_if_possible(ds, out_dir: Path, log=print):
+    """Run `curate audit` (default rules) through its Python API; None when it is not available."""
+    try:
+        from curate.audit import run_audit
+        from curate.report.write import write_outputs
+    except ImportError:
+        return None
+    log(f"no audit of {ds.path} yet: running `curate audit` (default rules) into {out_dir}")
+    write_outputs(run_audit(ds), out_dir)
+    p = Path(out_dir) / "audit.json"
+    return p if p.exists() else None
+
+
+def check_gate(ds, *, audit=None, allow_failed: bool = False, log=print) -> GateResult:
+    """Find or run the audit of `ds`; a failed or missing gate is an error unless `allow_failed`."""
+    path = find_audit(ds.fingerprint, audit)
+    if path is None:
+        path = run_audit_if_possible(ds, Path("curate-out") / ds.name, log)
+    if path is None:
+        if not allow_failed:
+            raise CurateError(f"{ds.path}: no audit of this data found (fingerprint {ds.fingerprint[:12]}...; "
+                              f"looked in ./{SEARCH_GLOB})",
+                              fix=f"run `curate audit {ds.path}` first, pass --audit PATH, or --allow-failed-gate")
+        log("WARNING: training WITHOUT an audit (--allow-failed-gate); this is recorded in run.json")
+        return GateResult(None, None)
+    _, passed, failed = read_audit(path)
+    if not passed and allow_failed:
+        log(f"WARNING: the gate FAILED ({path}) and --allow-failed-gate overrides it; recorded in run.json:")
+        for line in failed:
+            log(f"  - {line}")
+    return GateResult(str(path), passed, failed)

