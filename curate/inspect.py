@@ -42,6 +42,7 @@ def summarize(ds) -> dict:
 
 
 def render(summary: dict, console) -> None:
+    from rich.markup import escape
     from rich.table import Table
 
     t = Table(title=f"curate inspect: {summary['path']}", show_header=False, title_justify="left")
@@ -62,7 +63,8 @@ def render(summary: dict, console) -> None:
         ft.add_column(col, justify="left" if col == "field" else "right")
     for name, s in summary["fields"].items():
         w, c = s["words"], s["chars"]
-        ft.add_row(name, str(w["n"]), str(w["empty"]), *(f"{w[k]} [{c[k]}]" for k in ("min", "median", "mean", "p95", "max")))
+        ft.add_row(escape(name), str(w["n"]), str(w["empty"]),
+                   *(escape(f"{w[k]} [{c[k]}]") for k in ("min", "median", "mean", "p95", "max")))
     console.print(ft)
     if "labels" in summary:
         lt = Table(title=f"labels: {summary['label_count']} classes, max/min ratio {summary['imbalance_ratio']}",
@@ -74,5 +76,5 @@ def render(summary: dict, console) -> None:
         items = list(summary["labels"].items())
         shown = items if len(items) <= 30 else items[:15] + [("…", None)] + items[-10:]
         for label, c in shown:
-            lt.add_row(label, "" if c is None else str(c), "" if c is None else f"{c / n:.1%}")
+            lt.add_row(escape(label), "" if c is None else str(c), "" if c is None else f"{c / n:.1%}")
         console.print(lt)
