@@ -99,7 +99,10 @@ def _walk(toks, i, step):
                 out.append(("unit", " ".join(run if step == 1 else run[::-1]), 0, 0))
                 j = k
                 continue
-            if step == -1 and out and ((outer is not None and outer[0] in ("num", "rp", "op", "lp") and len(run) <= 3)
+            beyond = toks[k - 1] if outer is not None and k >= 1 else None  # what precedes the number past the run
+            if step == -1 and out and ((outer is not None and outer[0] in ("op", "lp"))
+                                       or (outer is not None and outer[0] in ("num", "rp") and len(run) <= 3
+                                           and (run == ["and"] or (beyond is not None and beyond[0] in ("op", "lp"))))
                                        or inner[0] == "op"):
                 return _finish(out, step), j, True  # prose inside the arithmetic: "1 and 1/4", "bikes + 12 - 18"
             break
