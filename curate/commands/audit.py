@@ -45,6 +45,7 @@ def run(args) -> int:
 
 
 def print_verdict(result, con) -> None:
+    from rich.markup import escape
     from rich.table import Table
 
     t = Table(title=f"curate audit: {result.dataset.name} ({len(result.dataset)} records, {result.dataset.format})",
@@ -56,15 +57,15 @@ def print_verdict(result, con) -> None:
     for o in result.outcomes:
         st = "warn" if o.status == "fail" and o.severity == "warn" else o.status
         color = "yellow" if st == "warn" else style[o.status]
-        t.add_row(o.rule, o.severity, f"[{color}]{st}[/{color}]", _fmt(o.value), _fmt(o.threshold),
-                  str(len(o.flagged)), o.message)
+        t.add_row(escape(o.rule), o.severity, f"[{color}]{st}[/{color}]", _fmt(o.value), _fmt(o.threshold),
+                  str(len(o.flagged)), escape(o.message))
     con.print(t)
     g = result.gate
     if g["passed"]:
         con.print("[bold green]gate PASSED[/bold green]" + (f" with warnings: {', '.join(g['warned_rules'])}" if g["warned_rules"] else ""))
     else:
         why = g["failed_rules"] + g["reasons"]
-        con.print(f"[bold red]gate FAILED[/bold red]: {', '.join(why)}")
+        con.print(f"[bold red]gate FAILED[/bold red]: {escape(', '.join(why))}")
 
 
 def _fmt(v) -> str:

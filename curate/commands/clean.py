@@ -28,6 +28,7 @@ def add_parser(sub):
 
 
 def run(args) -> int:
+    from rich.markup import escape
     from rich.table import Table
 
     from curate.audit import run_audit
@@ -56,9 +57,9 @@ def run(args) -> int:
     for k in ("input", "kept", "quarantined", "changed_records", "changes"):
         t.add_row(k.replace("_", " "), str(m[k]))
     for k, v in m["quarantined_by_rule"].items():
-        t.add_row(f"  quarantined: {k}", str(v))
+        t.add_row(f"  quarantined: {escape(k)}", str(v))
     for k, v in m["changes_by_action"].items():
-        t.add_row(f"  changed: {k}", str(v))
+        t.add_row(f"  changed: {escape(k)}", str(v))
     console.print(t)
     console.print(f"cleaned data: {m['output']}  ·  quarantine: {args.out}/quarantine.jsonl  ·  changes: {args.out}/changes.jsonl")
     return 0
