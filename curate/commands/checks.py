@@ -12,6 +12,7 @@ def add_parser(sub):
 
 
 def run(args) -> int:
+    from rich.markup import escape
     from rich.table import Table
 
     from curate.checks import load_all
@@ -28,6 +29,6 @@ def run(args) -> int:
         t.add_column(col, overflow="fold")
     for r in rows:
         params = ", ".join(f"{k}={v['default']!r}" for k, v in r["params"].items())
-        t.add_row(r["check"], r["description"], params, ", ".join(r["needs"]), r["fix"] or "")
+        t.add_row(r["check"], escape(r["description"]), escape(params), ", ".join(r["needs"]), r["fix"] or "")
     console.print(t)
     return 0
