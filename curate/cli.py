@@ -18,6 +18,8 @@ COMMANDS = [
     "curate.commands.split",
     "curate.commands.checks",
     "curate.commands.train",
+    "curate.commands.eval",
+    "curate.commands.runs",
 ]
 
 

@@ -1,0 +1,169 @@
+"""RUN/eval/eval.html: one self-contained HTML section (inline SVG, no scripts, no external files).
+
+Every piece of text from the data or the model is escaped: test records can contain anything.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+
+E = html.escape
+
+
+def _num(v, pct: bool = False) -> str:
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return "–"
+    return f"{100 * v:.1f}%" if pct else f"{v:.2f}" if abs(v) >= 1 else f"{v:.4f}"
+
+
+def _with_ci(block: dict, key: str, pct: bool) -> str:
+    v = block[key]
+    if isinstance(v, dict):  # generation: {"mean", "ci"} already x100 (ROUGE) or a 0-1 rate (exact match)
+        scale = 100 if key == "exact_match" else 1
+        return f"{v['mean'] * scale:.2f} [{v['ci'][0] * scale:.2f}, {v['ci'][1] * scale:.2f}]"
+    ci = block.get("ci", {}).get(key)
+    return _num(v, pct) + (f" [{_num(ci[0], pct)}, {_num(ci[1], pct)}]" if ci else "")
+
+
+def metrics_table(result: dict) -> str:
+    m = result["metrics"]
+    if result["task"] == "classification":
+        keys, pct = ["accuracy", "macro_f1", "macro_precision", "macro_recall"], True
+    else:
+        keys, pct = ["rouge1", "rouge2", "rougeL", "exact_match", "answer_perplexity"], False
+        keys += [k for k in ("bleu", "chrf") if k in m["tuned"]]
+    head = "<tr><th>metric</th><th>fine-tuned (95% CI)</th>" + ("<th>base</th><th>gain</th>" if "base" in m else "") + "</tr>"
+    rows = []
+    for k in keys:
+        cells = f"<td>{E(k)}</td><td>{_with_ci(m['tuned'], k, pct)}</td>"
+        if "base" in m:
+            gain = m.get("gain", {}).get(k)
+            cells += f"<td>{_with_ci(m['base'], k, pct)}</td><td>{_num(gain, pct) if gain is not None else ''}</td>"
+        rows.append(f"<tr>{cells}</tr>")
+    note = f"<p class='note'>{E(m['base']['note'])}</p>" if "base" in m and m["base"].get("note") else ""
+    return f"<table>{head}{''.join(rows)}</table>{note}"
+
+
+def per_class_table(block: dict) -> str:
+    rows = sorted(block["per_class"], key=lambda c: c["f1"])
+    body = "".join(f"<tr><td>{E(str(c['label']))}</td><td>{_num(c['precision'], True)}</td><td>{_num(c['recall'], True)}"
+                   f"</td><td>{_num(c['f1'], True)}</td><td>{c['support']}</td></tr>" for c in rows)
+    return ("<details><summary>per-class precision / recall / F1 (worst first)</summary><table><tr><th>label</th>"
+            f"<th>precision</th><th>recall</th><th>F1</th><th>support</th></tr>{body}</table></details>")
+
+
+def confusion_svg(block: dict, max_cell: int = 24) -> str:
+    """Row-normalised confusion matrix as a heat map; the cell title gives label pair and count."""
+    labels, m = block["labels"], block["confusion"]
+    n = len(labels)
+    if not n:
+        return ""
+    cell = max(4, min(max_cell, 600 // n))
+    pad = 8
+    size = n * cell + 2 * pad
+    rects = []
+    for i, row in enumerate(m):
+        total = sum(row) or 1
+        for j, c in enumerate(row):
+            if not c:
+                continue
+            shade = c / total
+            colour = f"rgb({int(255 - 200 * shade)},{int(255 - 120 * shade) if i == j else int(255 - 230 * shade)},"\
+                     f"{int(255 - 40 * shade) if i == j else int(255 - 230 * shade)})"
+            rects.append(f'<rect x="{pad + j * cell}" y="{pad + i * cell}" width="{cell}" height="{cell}" fill="{colour}">'
+                         f"<title>true {E(str(labels[i]))} -> predicted {E(str(labels[j]))}: {c}</title></rect>")
+    grid = f'<rect x="{pad}" y="{pad}" width="{n * cell}" height="{n * cell}" fill="none" stroke="#999"/>'
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{size}" height="{size}" role="img" '
+            f'aria-label="confusion matrix"><rect width="100%" height="100%" fill="white"/>{grid}{"".join(rects)}</svg>'
+            "<p class='note'>rows: true label, columns: predicted, in label order; blue diagonal = correct, "
+            "red = confusions (hover a cell for the pair and count)</p>")
+
+
+def top_confusions(block: dict, k: int = 10) -> str:
+    labels, m = block["labels"], block["confusion"]
+    pairs = sorted(((m[i][j], labels[i], labels[j]) for i in range(len(labels)) for j in range(len(labels))
+                    if i != j and m[i][j]), reverse=True)[:k]
+    if not pairs:
+        return ""
+    body = "".join(f"<tr><td>{E(str(t))}</td><td>{E(str(p))}</td><td>{c}</td></tr>" for c, t, p in pairs)
+    return f"<table><tr><th>true</th><th>predicted</th><th>count</th></tr>{body}</table>"
+
+
+def curves_svg(curves: dict, width: int = 560, height: int = 220) -> str:
+    series = {k: v for k, v in curves.items() if k in ("train_loss", "val_loss") and v}
+    pts = [p for s in series.values() for p in s]
+    if not pts:
+        return "<p class='note'>no loss curves logged</p>"
+    x0, x1 = min(p[0] for p in pts), max(p[0] for p in pts)
+    y0, y1 = min(p[1] for p in pts), max(p[1] for p in pts)
+    pad = 36
+
+    def xy(x, y):
+        return (f"{pad + (x - x0) / max(x1 - x0, 1e-9) * (width - 2 * pad):.1f},"
+                f"{height - pad - (y - y0) / max(y1 - y0, 1e-9) * (height - 2 * pad):.1f}")
+
+    colours = {"train_loss": "#1f77b4", "val_loss": "#d62728"}
+    lines = "".join(f'<polyline fill="none" stroke="{colours[k]}" stroke-width="2" points="{" ".join(xy(*p) for p in s)}"/>'
+                    for k, s in series.items())
+    dots = "".join(f'<circle cx="{xy(*p).split(",")[0]}" cy="{xy(*p).split(",")[1]}" r="2.5" fill="#d62728"/>'
+                   for p in series.get("val_loss", []))
+    axes = (f'<line x1="{pad}" y1="{height - pad}" x2="{width - pad}" y2="{height - pad}" stroke="#999"/>'
+            f'<line x1="{pad}" y1="{pad}" x2="{pad}" y2="{height - pad}" stroke="#999"/>'
+            f'<text x="{pad}" y="{height - 10}" font-size="11">step {x0:g}</text>'
+            f'<text x="{width - pad}" y="{height - 10}" font-size="11" text-anchor="end">step {x1:g}</text>'
+            f'<text x="{pad + 4}" y="{pad - 6}" font-size="11">loss {y1:.3f} (top) .. {y0:.3f} (bottom): '
+            '<tspan fill="#1f77b4">train</tspan> / <tspan fill="#d62728">validation</tspan></text>')
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" role="img" aria-label="loss curves">'
+            f'<rect width="100%" height="100%" fill="white"/>{axes}{lines}{dots}</svg>')
+
+
+def forgetting_table(f: dict | None) -> str:
+    if not f:
+        return "<p class='note'>forgetting not measured (--general none)</p>"
+    rows = "".join(f"<tr><td>{E(k)}</td><td>{E(_num(v) if isinstance(v, float) else str(v))}</td></tr>"
+                   for k, v in f.items())
+    return f"<table>{rows}</table>"
+
+
+def errors_table(result: dict) -> str:
+    errs = result.get("errors") or []
+    if not errs:
+        return "<p class='note'>no errors</p>"
+    cls = result["task"] == "classification"
+    head = "<tr><th>id</th><th>input</th><th>reference</th><th>prediction</th>" + \
+        ("" if cls else "<th>ROUGE-L</th>") + "</tr>"
+    body = "".join(
+        f"<tr><td>{E(str(e['id']))}</td><td>{E(str(e['input'])[:600])}</td><td>{E(str(e['reference'])[:600])}</td>"
+        f"<td>{E(str(e['prediction'])[:600])}</td>" + ("" if cls else f"<td>{e['rougeL']}</td>") + "</tr>" for e in errs)
+    return f"<table class='errors'>{head}{body}</table>"
+
+
+STYLE = ("<style>.curate-eval{font-family:system-ui,sans-serif;font-size:14px}.curate-eval table{border-collapse:collapse;"
+         "margin:6px 0}.curate-eval td,.curate-eval th{border:1px solid #ddd;padding:3px 8px;vertical-align:top;text-align:left}"
+         ".curate-eval .warn{background:#fff3cd;border:1px solid #e0c060;padding:6px 10px;margin:4px 0}"
+         ".curate-eval .note{color:#555;font-size:12px}.curate-eval .errors td{max-width:420px;white-space:pre-wrap}</style>")
+
+
+def render_html(result: dict) -> str:
+    m, test = result["metrics"], result["test"]
+    parts = [STYLE, "<section class='curate-eval'>",
+             f"<h2>Evaluation: {E(test['name'])} ({test['n']} records)</h2>",
+             f"<p class='note'>run {E(result['run'])}; base model {E(str(result['base_model']))}; "
+             f"test fingerprint {E(test['fingerprint'][:16])}; {E(result['evaluated_at'])}</p>"]
+    parts += [f"<div class='warn'>{E(w)}</div>" for w in result.get("warnings", [])]
+    parts += ["<h3>Task metrics</h3>", metrics_table(result)]
+    if result["task"] == "classification":
+        parts += ["<h3>Confusion matrix</h3>", confusion_svg(m["tuned"]), "<h4>Most frequent confusions</h4>",
+                  top_confusions(m["tuned"]), per_class_table(m["tuned"])]
+    fit = result["overfitting"]
+    parts += ["<h3>Training curves and overfitting</h3>", curves_svg(fit.get("curves", {}))]
+    if fit.get("gap") is not None:
+        parts.append(f"<p>validation - training loss at the last evaluation: {fit['gap']:.4f}; best validation loss "
+                     f"{fit['best_val_loss']:.4f} at step {fit['best_step']:g}</p>")
+    if fit.get("note"):
+        parts.append(f"<p class='note'>{E(fit['note'])}</p>")
+    parts += ["<h3>Forgetting (general text, before vs after)</h3>", forgetting_table(result.get("forgetting")),
+              "<h3>Errors</h3>" if result["task"] == "classification" else "<h3>Lowest ROUGE-L examples</h3>",
+              errors_table(result), "</section>"]
+    return "<!doctype html><meta charset='utf-8'><title>curate eval</title>\n" + "\n".join(parts) + "\n"
