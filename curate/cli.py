@@ -13,6 +13,7 @@ import sys
 # Subcommand modules in the order `--help` lists them (see curate/commands/__init__.py).
 COMMANDS = [
     "curate.commands.inspect",
+    "curate.commands.dedup",
     "curate.commands.audit",
     "curate.commands.clean",
     "curate.commands.split",

@@ -10,6 +10,7 @@ from curate.checks.registry import CHECKS, Check, CheckContext, CheckResult, Ski
 # method registry: a check that is not listed here does not exist.
 CHECK_MODULES = [
     "curate.checks.size",
+    "curate.dedup.checks",
     "curate.content.checks",
 ]
 

@@ -76,8 +76,12 @@ def truncation(answer: str) -> str | None:
         return None
     if tail[-1] in ",;:(-" and not tail.endswith(("--", ":-)", ":)")):
         return f"ends with '{tail[-1]}': {_short(tail[-40:], 44)}"
+    words = tail.split()
     last = re.findall(r"[A-Za-z']+$", tail)
-    if last and last[0].lower() in DANGLING_WORDS and len(tail.split()) > 3:
+    # "768 sq in", "$0.25 per can": a unit or a noun after a number/article is a finished phrase
+    before = words[-2].lower() if len(words) >= 2 else ""
+    noun_use = before in ("per", "a", "an", "the", "sq", "square", "cubic") or any(c.isdigit() for c in before)
+    if last and last[0].lower() in DANGLING_WORDS and len(words) > 3 and not noun_use:
         return f"ends on '{last[0]}': {_short(tail[-40:], 44)}"
     return None
 

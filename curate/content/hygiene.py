@@ -36,7 +36,7 @@ SURROGATE_RE = re.compile(r"[\ud800-\udfff]")
 NONCHAR_RE = re.compile(r"[\ufdd0-\ufdef\ufffe\uffff]")
 CHAR_RUN_RE = re.compile(r"([^\s\-=_*#.~`|+<>/\\])\1{19,}")  # 20+ of one char; markdown rules/separators excluded
 SENTENCE_RE = re.compile(r"(?<=[.!?])\s+|\n+")
-PHRASE_RE = re.compile(r"(\b\w[^\n]{2,60}?)(?:[\s,;.]+\1\b){4,}")  # a phrase 5+ times back to back
+PHRASE_RE = re.compile(r"(\b\w[^\n]{2,60}?)(?:[\s,;.]+\1\b){5,}")  # a phrase 6+ times back to back ("1 plus 1 plus..." x5 is maths)
 
 
 @dataclass

@@ -31,8 +31,8 @@ PATTERNS = [
         r"|\b(?:uploaded|attached) (?:file|document|pdf|spreadsheet|image|screenshot|photo)s?\b"
         r"|\b(?:i|we)(?:'ve| have)? (?:just )?uploaded\b)", re.I)),
     ("image", re.compile(
-        rf"\b(?:this|the following|the given|the above|the provided|the attached|that|these|my|given) (?:{_MEDIA_IMAGE})s?\b"
-        rf"|\b(?:in|from|on) the (?:{_MEDIA_IMAGE})\b"
+        # only deictic references ("this photo", "the attached chart"): word problems say "in the photo"
+        rf"\b(?:this|the following|the given|the above|the provided|the attached|given) (?:{_MEDIA_IMAGE})s?\b"
         rf"|\b(?:look at|describe|caption|analy[sz]e|interpret|what is in|what's in) (?:this|the|that|my) (?:{_MEDIA_IMAGE})\b"
         rf"|\b(?:{_MEDIA_IMAGE})s? (?:below|above)\b|\bscreenshots?\b"
         rf"|\b(?:here's|here is|i(?:'ve| have)? sent|i'm sending|sending you) (?:a|the|my) (?:{_MEDIA_IMAGE})\b", re.I)),
@@ -44,6 +44,10 @@ PATTERNS = [
         r"\bgoogle (?:it|this|that)\b|\blook up (?:today|the current|the latest|current|latest|live)\b|\b(?:visit|go to|open) (?:the |this |that |our |their )?(?:website|web ?page|site|url|link)\b|"
         r"\b(?:real-time|live) (?:data|prices?|weather|scores?|news)\b", re.I)),
     ("image_generation", re.compile(
+        # a request to the model: the verb opens a sentence ("Draw a cat", "Can you draw..."), so a story
+        # problem ("she can draw a portrait and sell it") is not one
+        r"(?:^|[.!?\n]\s*)(?:please\s+|(?:can|could|would|will) you(?: please)?\s+|i(?:'d| would) like you to\s+|"
+        r"i want you to\s+|help me\s+)?"
         r"\b(?:generate|create|draw|design|make|produce|paint|sketch|render|illustrate)\s+(?:me\s+)?(?:an?\s+|the\s+|some\s+)?"
         r"(?:(?!description|caption|title|prompt|name|text|story|poem|list|of\b|for\b|about\b)[\w-]+\s+){0,3}?"
         r"(?:image|picture|photo|drawing|illustration|logo|painting|sketch|portrait|graphic|artwork|icon|meme|"

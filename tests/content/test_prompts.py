@@ -22,9 +22,10 @@ OK = "You can do that in the app under Settings."
     ("Can you look up today's exchange rate for me?", "browse", "look up today"),
     ("Search the web for the best savings account", "browse", "Search the web"),
     ("Draw a picture of a cat wearing a hat", "image_generation", "Draw a picture"),
+    ("Thanks! Can you create an image of my dog?", "image_generation", "create an image"),
     ("Generate a logo for my bakery", "image_generation", "Generate a logo"),
 ], ids=["attachment", "image-below", "describe-image", "voice", "link", "following-article", "table-above",
-        "this-tweet", "look-up", "search-web", "draw", "logo"])
+        "this-tweet", "look-up", "search-web", "draw", "can-you-create", "logo"])
 def test_unanswerable_reason_and_span(prompt, reason, span):
     found = unanswerable(prompt, PromptsConfig())
     assert found is not None and found[0] == reason and span in found[1]
@@ -37,7 +38,10 @@ def test_unanswerable_reason_and_span(prompt, reason, span):
     "Generate a description of an image of a sunset for alt text.",
     "Explain this code:\n\ndef f(x):\n    return x * 2\n",
     "How do I freeze my card?",
-], ids=["question", "article-given", "sentence-given", "image-description", "code-given", "support"])
+    "Sansa is a famous artist, she can draw a portrait and sell it for $5. How much does she earn from 3?",
+    "Toby has 63 photos on his camera roll and 3 friends in the photo. How many photos are left?",
+], ids=["question", "article-given", "sentence-given", "image-description", "code-given", "support",
+        "word-problem-draw", "word-problem-photo"])
 def test_answerable_prompts_not_flagged(prompt):
     assert unanswerable(prompt, PromptsConfig()) is None
 
