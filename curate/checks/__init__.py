@@ -12,6 +12,7 @@ CHECK_MODULES = [
     "curate.checks.size",
     "curate.dedup.checks",
     "curate.content.checks",
+    "curate.embed.checks",
 ]
 
 

@@ -1,0 +1,202 @@
+"""Checks on the embedding signals: reference coverage, long tail, outliers, semantic dups/leakage, label issues.
+
+Each reads the columns of its stage (and, for coverage, the cached vectors of the reference set),
+returns a CheckResult with tables and SVG figures in `details` for the report.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from curate.checks.registry import CheckResult, SkipCheck, rate_check, register_check
+from curate.embed import plots
+from curate.embed.coverage import CoverageConfig, coverage_report
+from curate.embed.encode import dataset_texts, embed_texts
+from curate.embed.label_issues import label_issues  # noqa: F401  (registers the stage)
+from curate.embed.semantic import semantic  # noqa: F401
+from curate.embed.topics import topics  # noqa: F401
+
+
+def _cfg(ctx, stage: str, cls):
+    cfg = (ctx.stage_configs or {}).get(stage)
+    return cfg if isinstance(cfg, cls) else cls(**(cfg or {}))
+
+
+def _short(text: str, n: int = 80) -> str:
+    text = " ".join(str(text or "").split())
+    return text if len(text) <= n else text[:n - 1] + "…"
+
+
+@register_check("min_reference_coverage", needs=("embed", "coverage"))
+def min_reference_coverage(signals, ctx, *, min_coverage: float = 0.8, level: str = "records",
+                           similarity: float = 0.6, thin_ratio: float = 0.25, min_train: int = 3) -> CheckResult:
+    """At least `min_coverage` of the reference set (records, or groups with level: groups) has a close training neighbour."""
+    if ctx.reference is None:
+        raise SkipCheck("no reference set given (--reference FILE)")
+    if level not in ("records", "groups"):
+        raise ValueError(f"level must be 'records' or 'groups', not '{level}'")
+    cfg = _cfg(ctx, "coverage", CoverageConfig)
+    train = embed_texts(dataset_texts(ctx.dataset, cfg.side), cfg)
+    ref = embed_texts(dataset_texts(ctx.reference, cfg.side), cfg)
+    rep = coverage_report(ctx.dataset, train, ctx.reference, ref, cfg, similarity=similarity, thin_ratio=thin_ratio,
+                          min_train=min_train)
+    value = rep["record_coverage"] if level == "records" else rep["group_coverage"]
+    groups = rep["groups"]
+    bad = [g for g in groups if g["status"] != "covered"]
+    headline = "; ".join(f"{g['status']} '{g['reference_group']}' ({g['reference_records']} ref, "
+                         f"{g['training_records']} train)" for g in sorted(bad, key=lambda g: -g["reference_records"])[:3])
+    n = len(ref)
+    kind = "classes" if rep["grouped_by"] == "label" else "clusters"
+    msg = (f"{rep['record_coverage']:.0%} of {n} reference records have a training neighbour >= {similarity} "
+           f"({level} coverage {value:.0%}; min {min_coverage:.0%}); {len(bad)} of {len(groups)} reference {kind} "
+           f"uncovered or thin, holding {rep['thin_mass']:.0%} of the reference" + (f": {headline}" if headline else ""))
+    dist = [{"figure": k, "value": round(v, 4)} for k, v in rep["prdc"].items()]
+    dist += [{"figure": "reference mass in thin/uncovered groups", "value": rep["thin_mass"]},
+             {"figure": "reference records covered", "value": round(rep["record_coverage"], 4)}]
+    figures = {"map": plots.scatter_map(train, rep["train_group"], ref, rep["ref_groups"]),
+               "coverage_by_group": plots.coverage_bars(groups),
+               "nearest_similarity": plots.histogram(rep["ref_nearest_similarity"], threshold=similarity,
+                                                     title="Reference -> nearest training record, cosine")}
+    return CheckResult(value=round(value, 4), passed=n > 0 and len(train) > 0 and value >= min_coverage,
+                       threshold=min_coverage, message=msg,
+                       details={"table": groups, "tables": {"distribution (k-NN precision/recall/density/coverage)": dist},
+                                "figures": figures, "grouped_by": rep["grouped_by"]})
+
+
+def _topic_table(signals, texts) -> list[dict]:
+    rows = {}
+    for i, (c, lab, tail) in enumerate(zip(signals["topic_cluster"], signals["topic_label"], signals["is_long_tail"])):
+        r = rows.setdefault(int(c), {"topic": f"#{int(c)}: {lab}", "records": 0, "long_tail": bool(tail), "examples": []})
+        r["records"] += 1
+        if len(r["examples"]) < 2:
+            r["examples"].append(f"{signals['id'][i]}: {_short(texts[i], 70)}")
+    n = len(signals)
+    out = sorted(rows.values(), key=lambda r: -r["records"])
+    for r in out:
+        r["share"] = round(r["records"] / n, 4)
+        r["examples"] = " | ".join(r["examples"])
+    return out
+
+
+@register_check("max_long_tail_share", needs=("embed", "topics"))
+def max_long_tail_share(signals, ctx, *, max_share: float = 0.15) -> CheckResult:
+    """At most `max_share` of the records sit in long-tail topics (small clusters); lists them with examples."""
+    from curate.embed.topics import TopicsConfig
+
+    cfg = _cfg(ctx, "topics", TopicsConfig)
+    texts = dataset_texts(ctx.dataset, cfg.side)
+    n = len(signals)
+    tail = [bool(t) for t in signals["is_long_tail"]] if n else []
+    share = sum(tail) / n if n else 1.0
+    table = _topic_table(signals, texts) if n else []
+    tail_topics = [r for r in table if r["long_tail"]]
+    ev = {i: f"topic '{lab}' has {int(s)} record(s)" for i, lab, s, t in
+          zip(signals["id"], signals.get("topic_label", []), signals.get("topic_size", []), tail) if t}
+    vecs = embed_texts(texts, cfg) if n else np.zeros((0, 2))
+    figures = {"topic_sizes": plots.size_bars(table), "long_tail_topics": plots.size_bars(tail_topics, title="Long-tail topics"),
+               "map": plots.scatter_map(vecs, signals["topic_cluster"] if n else [], title="Topics, PCA of embeddings")} if n else {}
+    msg = (f"{sum(tail)} of {n} records ({share:.1%}; max {max_share:.0%}) are in {len(tail_topics)} long-tail topics "
+           f"of {len(table)}: " + "; ".join(f"'{r['topic']}' ({r['records']})" for r in tail_topics[:5]))
+    return CheckResult(value=round(share, 6), passed=n > 0 and share <= max_share, threshold=max_share,
+                       flagged=list(ev), evidence=ev, message=msg,
+                       details={"table": tail_topics, "tables": {"all topics": table}, "figures": figures})
+
+
+@register_check("max_outlier_rate", needs=("embed", "topics"))
+def max_outlier_rate(signals, ctx, *, max_rate: float = 0.02) -> CheckResult:
+    """At most `max_rate` of the records are embedding outliers (far from every main topic centre)."""
+    n = len(signals)
+    dist = signals["topic_distance"] if n else []
+    med = float(np.median(dist)) if n else 0.0
+    texts = dataset_texts(ctx.dataset, "prompt")
+    ev = [f"cosine distance {d:.2f} to the nearest topic centre (median {med:.2f}): {_short(t, 60)}"
+          for d, t in zip(dist, texts)]
+    res = rate_check(signals, signals["is_outlier"] if n else [], ev, max_rate=max_rate, message="are embedding outliers")
+    res.details = {"figures": {"distance": plots.histogram(dist, title="Distance to nearest topic centre")}} if n else {}
+    return res
+
+
+def _already_duplicate(signals, i) -> bool:
+    for col in ("exact_dup_of", "near_dup_of"):
+        if col in signals and signals[col].iloc[i] not in (None, "") and signals[col].iloc[i] == signals[col].iloc[i]:
+            return True
+    return False
+
+
+@register_check("max_semantic_duplicate_rate", needs=("embed", "semantic"), fix="drop")
+def max_semantic_duplicate_rate(signals, ctx, *, max_rate: float = 0.02) -> CheckResult:
+    """At most `max_rate` of the records paraphrase an earlier record (cosine >= threshold) that MinHash missed."""
+    n = len(signals)
+    texts = dataset_texts(ctx.dataset, "prompt")
+    pos = {rid: k for k, rid in enumerate(signals["id"])}
+    mask, ev, caught = [], [], 0
+    for i in range(n):
+        of = signals["semantic_dup_of"].iloc[i]
+        dup = of is not None and of == of
+        if dup and _already_duplicate(signals, i):
+            caught, dup = caught + 1, False
+        mask.append(dup)
+        ev.append(f"cosine {signals['semantic_dup_similarity'].iloc[i]:.3f} to {of}: "
+                  f"'{_short(texts[pos[of]], 60)}'" if dup else "")
+    res = rate_check(signals, mask, ev, max_rate=max_rate, message="semantically duplicate an earlier record")
+    if caught:
+        res.message += f"; {caught} more already reported by the dedup stage"
+    pairs = [{"record": rid, "duplicate_of": signals["semantic_dup_of"].iloc[pos[rid]],
+              "similarity": signals["semantic_dup_similarity"].iloc[pos[rid]], "text": _short(texts[pos[rid]]),
+              "original": _short(texts[pos[signals['semantic_dup_of'].iloc[pos[rid]]]])} for rid in res.flagged[:200]]
+    res.details = {"table": pairs}
+    return res
+
+
+@register_check("max_semantic_leakage", needs=("embed", "semantic"), fix="drop")
+def max_semantic_leakage(signals, ctx, *, max_rate: float = 0.0) -> CheckResult:
+    """At most `max_rate` of the records paraphrase an eval record (cosine >= leak_threshold) beyond what MinHash caught."""
+    if not ctx.eval_sets:
+        raise SkipCheck("no eval set given (--eval FILE)")
+    n = len(signals)
+    texts = dataset_texts(ctx.dataset, "prompt")
+    ev_text = {f"{ev.name}:{rid}": t for ev in ctx.eval_sets for rid, t in zip(ev.ids, dataset_texts(ev, "prompt"))}
+    mask, evid, caught = [], [], 0
+    for i in range(n):
+        of = signals["semantic_leak_of"].iloc[i]
+        leak = of is not None and of == of
+        known = "leaks_into" in signals and bool(signals["leaks_into"].iloc[i]) if leak else False
+        if known:
+            caught += 1
+        mask.append(leak and not known)
+        evid.append(f"cosine {signals['semantic_leak_similarity'].iloc[i]:.3f} to eval {of}: "
+                    f"'{_short(ev_text.get(of, ''), 60)}'" if leak else "")
+    res = rate_check(signals, mask, evid, max_rate=max_rate, message="paraphrase an eval record")
+    if caught:
+        res.message += f"; {caught} more already reported by the leakage stage"
+    pos = {rid: k for k, rid in enumerate(signals["id"])}
+    res.details = {"table": [{"record": rid, "eval_record": signals["semantic_leak_of"].iloc[pos[rid]],
+                              "similarity": signals["semantic_leak_similarity"].iloc[pos[rid]],
+                              "train_text": _short(texts[pos[rid]]),
+                              "eval_text": _short(ev_text.get(signals["semantic_leak_of"].iloc[pos[rid]], ""))}
+                             for rid in res.flagged[:200]]}
+    return res
+
+
+@register_check("max_label_issue_rate", needs=("embed", "label_issues"), formats=("classification",))
+def max_label_issue_rate(signals, ctx, *, max_rate: float = 0.02) -> CheckResult:
+    """At most `max_rate` of the records look mislabelled (cross-validated classifier on embeddings disagrees)."""
+    n = len(signals)
+    texts = dataset_texts(ctx.dataset, "prompt")
+    labels = [r["label"] for r in ctx.dataset.records]
+    ev = [f"labelled '{lab}' (p={pg:.2f}); suggested '{sg}' (p={ps:.2f}): {_short(t, 60)}" if f else ""
+          for f, lab, pg, sg, ps, t in zip(signals["label_issue"], labels, signals["label_given_prob"],
+                                           signals["label_suggested"], signals["label_suggested_prob"], texts)]
+    res = rate_check(signals, signals["label_issue"] if n else [], ev, max_rate=max_rate, message="look mislabelled")
+    pos = {rid: k for k, rid in enumerate(signals["id"])}
+    rows = sorted(({"record": rid, "text": _short(texts[pos[rid]]), "given_label": labels[pos[rid]],
+                    "given_prob": signals["label_given_prob"].iloc[pos[rid]],
+                    "suggested_label": signals["label_suggested"].iloc[pos[rid]],
+                    "suggested_prob": signals["label_suggested_prob"].iloc[pos[rid]]} for rid in res.flagged),
+                  key=lambda r: r["given_prob"])
+    per_class: dict[str, int] = {}
+    for r in rows:
+        per_class[r["given_label"]] = per_class.get(r["given_label"], 0) + 1
+    res.details = {"table": rows[:200], "tables": {"issues per given label": [
+        {"label": k, "issues": v} for k, v in sorted(per_class.items(), key=lambda kv: -kv[1])]}}
+    return res

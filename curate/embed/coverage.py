@@ -1,0 +1,139 @@
+"""Coverage of a reference set: does the training data represent what the model will be asked?
+
+The reference set (`--reference`: production queries, a target taxonomy, eval prompts) is
+clustered (or grouped by its labels when both sides are classification data: per-class coverage),
+and for each reference record we find its nearest training record. A reference record is covered
+when that neighbour is at least `similarity` close. Per reference cluster: how many reference
+records it holds, how many training records land on it, which share of it is covered, and its
+status: `uncovered` (almost nothing close in training), `thin` (far fewer training records than
+its share of the reference would call for), `covered`.
+
+Distribution-level figures are the k-NN precision / recall / density / coverage of Naeem et al.
+2020 ("Reliable Fidelity and Diversity Metrics for Generative Models"), with the reference set as
+the "real" sample and the training set as the "generated" one, on cosine distance.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from curate.embed.encode import EmbedConfig, dataset_texts, embed_texts, record_texts
+from curate.embed.topics import characteristic_words, cluster
+from curate.stages import register_stage
+
+
+@dataclass
+class CoverageConfig(EmbedConfig):
+    group_by: str = "auto"  # reference groups: auto (labels when both sides have them, else clusters), label, cluster
+    distance_threshold: float = 0.7  # reference clustering cut (see topics.py); short queries need a looser cut
+    k: int = 0  # number of reference clusters; 0 = automatic
+    knn: int = 5  # k of the k-NN precision/recall/density/coverage figures
+
+
+def nearest(a: np.ndarray, b: np.ndarray, block: int = 2048) -> tuple[np.ndarray, np.ndarray]:
+    """For each row of a: index of and cosine to its nearest row of b (unit vectors)."""
+    if len(a) == 0 or len(b) == 0:
+        return np.full(len(a), -1), np.zeros(len(a), dtype=np.float32)
+    idx, sim = np.empty(len(a), dtype=int), np.empty(len(a), dtype=np.float32)
+    for s in range(0, len(a), block):
+        m = a[s:s + block] @ b.T
+        idx[s:s + block] = m.argmax(1)
+        sim[s:s + block] = m.max(1)
+    return idx, sim
+
+
+def kth_neighbour_distance(x: np.ndarray, k: int) -> np.ndarray:
+    """Cosine distance from each row to its k-th nearest other row."""
+    d = 1.0 - x @ x.T
+    np.fill_diagonal(d, np.inf)
+    k = min(k, len(x) - 1)
+    return np.partition(d, k - 1, axis=1)[:, k - 1] if k >= 1 else np.full(len(x), np.inf)
+
+
+def prdc(real: np.ndarray, fake: np.ndarray, k: int = 5) -> dict[str, float]:
+    """k-NN precision, recall, density, coverage (Naeem et al. 2020) on cosine distance."""
+    if len(real) < 2 or len(fake) < 2:
+        return {"precision": 0.0, "recall": 0.0, "density": 0.0, "coverage": 0.0}
+    r_rad, f_rad = kth_neighbour_distance(real, k), kth_neighbour_distance(fake, k)
+    d = 1.0 - real @ fake.T  # real x fake
+    inside = d <= r_rad[:, None]
+    return {"precision": float(inside.any(0).mean()), "recall": float((d <= f_rad[None, :]).any(1).mean()),
+            "density": float(inside.sum() / (min(k, len(real) - 1) * len(fake))),
+            "coverage": float((d.min(1) <= r_rad).mean())}
+
+
+def reference_groups(ref, ref_vecs: np.ndarray, train_has_labels: bool, cfg: CoverageConfig) -> tuple[np.ndarray, list[str], str]:
+    """(group index per reference record, group names, how grouped)."""
+    labels = [r["label"] for r in ref.records]
+    use_labels = cfg.group_by == "label" or (cfg.group_by == "auto" and train_has_labels and all(lab is not None for lab in labels))
+    if use_labels:
+        names = sorted(set(map(str, labels)))
+        pos = {n: i for i, n in enumerate(names)}
+        return np.array([pos[str(lab)] for lab in labels], dtype=int), names, "label"
+    groups = cluster(ref_vecs, k=cfg.k, distance_threshold=cfg.distance_threshold)
+    words = characteristic_words(dataset_texts(ref, cfg.side), groups)
+    return groups, [f"#{c}: {words[c]}" for c in range(int(groups.max()) + 1 if len(groups) else 0)], "cluster"
+
+
+def coverage_report(train_ds, train_vecs: np.ndarray, ref, ref_vecs: np.ndarray, cfg: CoverageConfig, *,
+                    similarity: float = 0.6, thin_ratio: float = 0.25, min_train: int = 3,
+                    uncovered_below: float = 0.2, examples: int = 3) -> dict:
+    """Everything the coverage check reports: per-reference-record, per-group and distribution figures."""
+    train_labels = [r["label"] for r in train_ds.records]
+    has_labels = all(lab is not None for lab in train_labels) and len(train_labels) > 0
+    groups, names, how = reference_groups(ref, ref_vecs, has_labels, cfg)
+    near_idx, near_sim = nearest(ref_vecs, train_vecs)
+    covered = near_sim >= similarity
+    # which reference record (hence group) each training record lands on, if it is close enough
+    t_idx, t_sim = nearest(train_vecs, ref_vecs)
+    t_group = np.where(t_sim >= similarity, groups[t_idx] if len(ref_vecs) else -1, -1)
+    ref_texts, train_texts = dataset_texts(ref, cfg.side), dataset_texts(train_ds, cfg.side)
+    n_ref, n_train = len(ref_vecs), len(train_vecs)
+    rows, by_index = [], {}
+    for g, name in enumerate(names):
+        members = np.where(groups == g)[0]
+        if not len(members):
+            continue
+        n_t = int((t_group == g).sum())
+        if how == "label":  # per-class coverage also counts the class itself in training
+            n_class = sum(1 for lab in train_labels if str(lab) == name)
+            same = float(np.mean([str(train_labels[near_idx[i]]) == name for i in members])) if n_train else 0.0
+        expected = len(members) / max(n_ref, 1) * n_train
+        cov_share = float(covered[members].mean())
+        status = ("uncovered" if n_t == 0 or cov_share < uncovered_below else
+                  "thin" if n_t < max(min_train, thin_ratio * expected) else "covered")
+        worst = members[np.argsort(near_sim[members])][:examples]
+        row = {"reference_group": name, "status": status, "reference_records": int(len(members)),
+               "reference_share": round(len(members) / max(n_ref, 1), 4), "training_records": n_t,
+               "training_share": round(n_t / max(n_train, 1), 4), "covered_share": round(cov_share, 3),
+               "mean_nearest_similarity": round(float(near_sim[members].mean()), 3)}
+        if how == "label":
+            row.update({"training_records_with_label": n_class, "nearest_has_same_label": round(same, 3)})
+        row["examples"] = " | ".join(f"{ref.ids[i]}: {ref_texts[i][:90]} (nearest train {near_sim[i]:.2f}: "
+                                     f"{train_texts[near_idx[i]][:60] if n_train else '-'})" for i in worst)
+        rows.append(row)
+        by_index[g] = row
+    order = {"uncovered": 0, "thin": 1, "covered": 2}
+    rows.sort(key=lambda r: (order[r["status"]], r["covered_share"], -r["reference_records"]))
+    thin_mass = sum(r["reference_records"] for r in rows if r["status"] != "covered") / max(n_ref, 1)
+    return {"groups": rows, "groups_by_index": by_index, "grouped_by": how, "record_coverage": float(covered.mean()) if n_ref else 0.0,
+            "group_coverage": float(np.mean([r["status"] == "covered" for r in rows])) if rows else 0.0,
+            "thin_mass": round(thin_mass, 4), "prdc": prdc(ref_vecs, train_vecs, cfg.knn),
+            "ref_groups": groups, "ref_nearest_similarity": near_sim, "ref_covered": covered,
+            "train_group": t_group}
+
+
+@register_stage("coverage", config=CoverageConfig, columns=("nearest_reference", "nearest_reference_similarity"),
+                inputs=("reference",), version="1")
+def coverage(batch: dict[str, list], *, config: CoverageConfig, reference=None) -> dict[str, list]:
+    """Each training record's nearest reference record and its cosine similarity (needs --reference)."""
+    n = len(batch["id"])
+    if reference is None or n == 0:
+        return {"nearest_reference": [None] * n, "nearest_reference_similarity": [None] * n}
+    vecs = embed_texts(record_texts(batch, config.side), config)
+    ref_vecs = embed_texts(dataset_texts(reference, config.side), config)
+    idx, sim = nearest(vecs, ref_vecs)
+    return {"nearest_reference": [reference.ids[i] for i in idx],
+            "nearest_reference_similarity": np.round(sim, 4).astype(float).tolist()}

@@ -1,0 +1,291 @@
+"""The embedding stage: texts -> unit-length float32 vectors, cached on disk per text and model.
+
+Every other embedding audit (topics, coverage, drift, semantic duplicates, label issues) calls
+`embed_texts`, so a text is encoded once per model however many stages, datasets or re-audits see
+it: vectors live in a SQLite file under `$CURATE_CACHE_DIR/embeddings/`, keyed by sha256(text) and
+a key naming the model, the backend and the truncation length.
+
+Backends for a sentence-transformers model (mean pooling + normalisation, as all-MiniLM-L6-v2):
+- "onnx-int8": the model exported once to ONNX (cached next to the vectors) and its Linear weights
+  quantised to int8 per channel by onnxruntime; used only when a probe set of sentences keeps mean
+  cosine >= 0.99 to the fp32 model, else "onnx" is used. The fast CPU path (bench/embed.py).
+- "onnx": the same export in fp32.
+- "torch": plain `SentenceTransformer.encode`, the reference.
+"auto" picks onnx-int8 when onnxruntime is installed and the model has a plain mean-pooling layout,
+else torch. `model: hashing` is a model-free hashed bag-of-words embedder: deterministic, instant,
+for tests and smoke runs where semantic quality is not the point.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import sqlite3
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from curate.errors import CurateError
+from curate.stages import cache_root, register_stage
+
+SIDES = ("prompt", "response", "both")
+BACKENDS = ("auto", "onnx-int8", "onnx", "torch")
+
+
+@dataclass
+class EmbedConfig:
+    model: str = ""  # sentence-transformers model dir or name; "" = bundled all-MiniLM-L6-v2; "hashing" = no model
+    side: str = "prompt"  # which text to embed: prompt (what users send), response, or both joined
+    backend: str = "auto"  # auto | onnx-int8 | onnx | torch (see curate/embed/encode.py)
+    batch_size: int = 64  # texts per forward pass (batches are sorted by token length)
+    max_seq_length: int = 256  # tokens kept per text; all-MiniLM-L6-v2 was trained on 128, handles 256
+    show_progress: bool = True  # progress bar on a terminal
+
+
+def record_texts(batch: dict[str, list], side: str) -> list[str]:
+    """The text of each record that gets embedded."""
+    if side not in SIDES:
+        raise CurateError(f"embed side '{side}' is not one of {', '.join(SIDES)}",
+                          fix="set stages: {embed: {side: prompt}} (or response, both) in the rules file")
+    if side == "both":
+        return [f"{p}\n{r}".strip() for p, r in zip(batch["prompt"], batch["response"])]
+    return [t or "" for t in batch[side]]
+
+
+def dataset_texts(ds, side: str) -> list[str]:
+    return record_texts(ds.batch(("prompt", "response")), side)
+
+
+# ---- the on-disk cache ----------------------------------------------------------------------
+
+def text_key(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
+
+
+class VectorCache:
+    """sha256(text) -> vector, one SQLite table per model key; safe with concurrent readers/writers."""
+
+    def __init__(self, model_key: str, root: Path | None = None):
+        root = Path(root or cache_root()) / "embeddings"
+        root.mkdir(parents=True, exist_ok=True)
+        self.path = root / (re.sub(r"[^A-Za-z0-9_.-]", "_", model_key)[:120] + ".sqlite")
+        self.db = sqlite3.connect(self.path, timeout=60)
+        self.db.execute("CREATE TABLE IF NOT EXISTS vec (k TEXT PRIMARY KEY, v BLOB)")
+
+    def get(self, keys: list[str]) -> dict[str, np.ndarray]:
+        out = {}
+        for i in range(0, len(keys), 900):  # SQLite's bound-parameter limit
+            chunk = keys[i:i + 900]
+            q = f"SELECT k, v FROM vec WHERE k IN ({','.join('?' * len(chunk))})"
+            for k, v in self.db.execute(q, chunk):
+                out[k] = np.frombuffer(v, dtype=np.float32)
+        return out
+
+    def put(self, keys: list[str], vecs: np.ndarray) -> None:
+        with self.db:
+            self.db.executemany("INSERT OR REPLACE INTO vec VALUES (?, ?)",
+                                [(k, np.ascontiguousarray(v, dtype=np.float32).tobytes()) for k, v in zip(keys, vecs)])
+
+
+# ---- embedders ------------------------------------------------------------------------------
+
+class HashingEmbedder:
+    """Hashed bag of words (+ bigrams), signed, L2-normalised: texts sharing words are close."""
+
+    dim = 256
+
+    def __init__(self, dim: int = 256):
+        self.dim = dim
+        self.key = f"hashing-{dim}"
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for i, t in enumerate(texts):
+            words = re.findall(r"\w+", t.lower())
+            for tok in words + [a + " " + b for a, b in zip(words, words[1:])]:
+                h = int.from_bytes(hashlib.blake2b(tok.encode(), digest_size=8).digest(), "little")
+                out[i, h % self.dim] += 1.0 if (h >> 32) & 1 else -1.0
+        return _normalize(out)
+
+
+def _normalize(x: np.ndarray) -> np.ndarray:
+    n = np.linalg.norm(x, axis=1, keepdims=True)
+    return (x / np.maximum(n, 1e-12)).astype(np.float32)
+
+
+def resolve_model(model: str) -> Path | str:
+    if not model:
+        from curate.models import minilm_path
+
+        return minilm_path()
+    p = Path(model).expanduser()
+    if p.exists():
+        return p
+    raise CurateError(f"embedding model '{model}' is not a local directory",
+                      fix="pass a sentence-transformers model directory (curate never downloads models), "
+                          "or leave `model` empty for the bundled all-MiniLM-L6-v2")
+
+
+def _model_fingerprint(path: Path) -> str:
+    h = hashlib.sha256(str(path.resolve()).encode())
+    for f in sorted(path.glob("*.json")) + sorted(path.glob("*.safetensors")) + sorted(path.glob("*.bin")):
+        h.update(f"{f.name}:{f.stat().st_size}".encode())
+    return h.hexdigest()[:12]
+
+
+def _mean_pooling_layout(path: Path) -> bool:
+    """True when the model is Transformer -> mean Pooling [-> Normalize], what the ONNX path computes."""
+    try:
+        mods = json.loads((path / "modules.json").read_text())
+        types = [m["type"].rsplit(".", 1)[-1] for m in mods]
+        pool = next(m for m in mods if m["type"].endswith("Pooling"))
+        cfg = json.loads((path / pool["path"] / "config.json").read_text())
+    except (OSError, StopIteration, KeyError, ValueError):
+        return False
+    return types[:2] == ["Transformer", "Pooling"] and set(types[2:]) <= {"Normalize"} and \
+        bool(cfg.get("pooling_mode_mean_tokens")) and not any(cfg.get(k) for k in (
+            "pooling_mode_cls_token", "pooling_mode_max_tokens", "pooling_mode_lasttoken"))
+
+
+class TorchEmbedder:
+    """Plain sentence-transformers (the fp32 reference)."""
+
+    def __init__(self, path: Path, max_seq_length: int, batch_size: int):
+        from sentence_transformers import SentenceTransformer
+
+        self.model = SentenceTransformer(str(path), device="cpu", local_files_only=True)
+        self.model.max_seq_length = max_seq_length
+        self.batch_size = batch_size
+        self.key = f"{path.name}-{_model_fingerprint(path)}-torch-{max_seq_length}"
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        import torch
+
+        with torch.inference_mode():
+            v = self.model.encode(texts, batch_size=self.batch_size, convert_to_numpy=True, show_progress_bar=False)
+        return _normalize(np.asarray(v, dtype=np.float32))
+
+
+class OnnxEmbedder:
+    """ONNX Runtime over the exported transformer, mean pooling and normalisation in numpy."""
+
+    def __init__(self, path: Path, max_seq_length: int, batch_size: int, quantized: bool):
+        import onnxruntime as ort
+        from transformers import AutoTokenizer
+
+        from curate.embed.onnx_export import export
+
+        onnx_file, self.precision = export(path, quantized)
+        self.tok = AutoTokenizer.from_pretrained(str(path), local_files_only=True)
+        so = ort.SessionOptions()
+        so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        so.intra_op_num_threads = os.cpu_count() or 1
+        self.session = ort.InferenceSession(str(onnx_file), so, providers=["CPUExecutionProvider"])
+        self.inputs = {i.name for i in self.session.get_inputs()}
+        self.max_seq_length, self.batch_size = max_seq_length, batch_size
+        self.key = f"{path.name}-{_model_fingerprint(path)}-onnx-{self.precision}-{max_seq_length}"
+
+    def encode(self, texts: list[str], progress=None) -> np.ndarray:
+        enc = self.tok(texts, truncation=True, max_length=self.max_seq_length, add_special_tokens=True)
+        ids = enc["input_ids"]
+        order = np.argsort([len(x) for x in ids], kind="stable")  # similar lengths share a batch: little padding
+        out = np.zeros((len(texts), 0), dtype=np.float32)
+        for s in range(0, len(order), self.batch_size):
+            idx = order[s:s + self.batch_size]
+            width = max(len(ids[i]) for i in idx)
+            input_ids = np.zeros((len(idx), width), dtype=np.int64)
+            mask = np.zeros_like(input_ids)
+            for r, i in enumerate(idx):
+                input_ids[r, :len(ids[i])] = ids[i]
+                mask[r, :len(ids[i])] = 1
+            feed = {"input_ids": input_ids, "attention_mask": mask, "token_type_ids": np.zeros_like(input_ids)}
+            hidden = self.session.run(None, {k: v for k, v in feed.items() if k in self.inputs})[0]
+            m = mask[:, :, None].astype(np.float32)
+            pooled = (hidden * m).sum(1) / np.maximum(m.sum(1), 1e-9)
+            if out.shape[1] == 0:
+                out = np.zeros((len(texts), pooled.shape[1]), dtype=np.float32)
+            out[idx] = pooled
+            if progress:
+                progress(len(idx))
+        return _normalize(out)
+
+
+_EMBEDDERS: dict[tuple, object] = {}  # one loaded model per process and setting
+
+
+def get_embedder(cfg: EmbedConfig):
+    if cfg.backend not in BACKENDS:
+        raise CurateError(f"embed backend '{cfg.backend}' is not one of {', '.join(BACKENDS)}",
+                          fix="set stages: {embed: {backend: auto}} in the rules file")
+    if cfg.model == "hashing":
+        return HashingEmbedder()
+    key = (cfg.model, cfg.backend, cfg.max_seq_length, cfg.batch_size)
+    if key not in _EMBEDDERS:
+        path = Path(resolve_model(cfg.model))
+        backend = cfg.backend
+        if backend == "auto":
+            try:
+                import onnxruntime  # noqa: F401
+                backend = "onnx-int8" if _mean_pooling_layout(path) else "torch"
+            except ImportError:
+                backend = "torch"
+        if backend.startswith("onnx"):
+            if not _mean_pooling_layout(path):
+                raise CurateError(f"model {path} is not a mean-pooling sentence-transformers model; "
+                                  f"the ONNX backend cannot reproduce it", fix="set backend: torch")
+            _EMBEDDERS[key] = OnnxEmbedder(path, cfg.max_seq_length, cfg.batch_size, backend == "onnx-int8")
+        else:
+            _EMBEDDERS[key] = TorchEmbedder(path, cfg.max_seq_length, cfg.batch_size)
+    return _EMBEDDERS[key]
+
+
+def embed_texts(texts: list[str], cfg: EmbedConfig | None = None, *, use_cache: bool = True) -> np.ndarray:
+    """Unit-length vectors for `texts` (n x dim, float32): cached ones are read, the rest encoded once."""
+    cfg = cfg or EmbedConfig()
+    emb = get_embedder(cfg)
+    keys = [text_key(t) for t in texts]
+    cache = VectorCache(emb.key) if use_cache else None
+    have = cache.get(list(set(keys))) if cache else {}
+    todo = list(dict.fromkeys(t for t, k in zip(texts, keys) if k not in have))  # unique, first-seen order
+    if todo:
+        bar = None
+        if cfg.show_progress and sys.stderr.isatty() and len(todo) > 200:
+            from tqdm import tqdm
+
+            bar = tqdm(total=len(todo), desc="embed", unit="text")
+        for s in range(0, len(todo), 4096):  # write to the cache as we go: an interrupted run keeps its work
+            chunk = todo[s:s + 4096]
+            vecs = emb.encode(chunk)
+            ck = [text_key(t) for t in chunk]
+            if cache:
+                cache.put(ck, vecs)
+            have.update(zip(ck, vecs))
+            if bar:
+                bar.update(len(chunk))
+        if bar:
+            bar.close()
+    if not texts:
+        return np.zeros((0, getattr(emb, "dim", 384)), dtype=np.float32)
+    return np.stack([have[k] for k in keys]).astype(np.float32)
+
+
+def embedding_column(vecs: np.ndarray) -> list[list[float]]:
+    return [v.tolist() for v in vecs.astype(np.float32)]
+
+
+def signal_matrix(signals, column: str = "embedding") -> np.ndarray:
+    """The signals table's embedding column back as an n x dim float32 matrix."""
+    vals = list(signals[column]) if column in signals else []
+    if not vals:
+        return np.zeros((0, 0), dtype=np.float32)
+    return np.asarray([np.asarray(v, dtype=np.float32) for v in vals], dtype=np.float32)
+
+
+@register_stage("embed", config=EmbedConfig, columns=("embedding",), version="1")
+def embed(batch: dict[str, list], *, config: EmbedConfig) -> dict[str, list]:
+    """Sentence embedding of each record's prompt (or response), unit length, float32."""
+    return {"embedding": embedding_column(embed_texts(record_texts(batch, config.side), config))}

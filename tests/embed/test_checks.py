@@ -1,0 +1,151 @@
+"""Embedding checks end to end through run_audit, with the hashed bag-of-words embedder (no model)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.embed.helpers import audit, classification_file, prompts_file, texts
+
+TOPIC_PARAMS = {**{"model": "hashing", "show_progress": False}, "distance_threshold": 0.8}
+
+
+def train_file(tmp_path, rare: int = 0):
+    items = texts("password", 30) + texts("card", 30) + texts("transfer", 30)
+    items += texts("crypto", rare)
+    return prompts_file(tmp_path / "train.jsonl", items, prefix="t")
+
+
+# ---- reference coverage --------------------------------------------------------------------
+
+@pytest.mark.parametrize("ref_topics,passed,uncovered", [
+    (["password", "card", "transfer"], True, []),
+    (["password", "card", "transfer", "crypto"], False, ["bitcoin"]),
+], ids=["all-topics-covered", "crypto-uncovered"])
+def test_min_reference_coverage_reports_uncovered_reference_groups(tmp_path, ref_topics, passed, uncovered):
+    ref = prompts_file(tmp_path / "ref.jsonl", [t for top in ref_topics for t in texts(top, 8, offset=3)], prefix="q")
+    out, _ = audit(tmp_path, train_file(tmp_path), [{"check": "min_reference_coverage", "severity": "error",
+                                                    "params": {"min_coverage": 0.9, "similarity": 0.4}}], reference=ref)
+    o = out["min_reference_coverage"]
+    assert (o.status == "pass") is passed, o.message
+    bad = [g for g in o.details["table"] if g["status"] == "uncovered"]
+    for word in uncovered:  # the uncovered group is named by its characteristic words, with reference examples
+        assert any(word in g["reference_group"] for g in bad), o.details["table"]
+        assert any("crypto" in g["examples"] for g in bad)
+    if passed:
+        assert not bad
+    assert set(o.details["figures"]) == {"map", "coverage_by_group", "nearest_similarity"}
+    assert all(f.startswith("<svg") and "<script" not in f for f in o.details["figures"].values())
+
+
+def test_min_reference_coverage_is_skipped_without_a_reference(tmp_path):
+    out, _ = audit(tmp_path, train_file(tmp_path), [{"check": "min_reference_coverage", "severity": "error"}])
+    assert out["min_reference_coverage"].status == "skipped"
+    assert "--reference" in out["min_reference_coverage"].message
+
+
+def test_min_reference_coverage_single_record_sets(tmp_path):
+    train = prompts_file(tmp_path / "one.jsonl", ["reset my password please"], prefix="t")
+    ref = prompts_file(tmp_path / "ref.jsonl", ["buy bitcoin crypto wallet"], prefix="q")
+    out, _ = audit(tmp_path, train, [{"check": "min_reference_coverage", "severity": "error"}], reference=ref)
+    o = out["min_reference_coverage"]
+    assert o.status == "fail" and o.value == 0.0
+    assert o.details["table"][0]["status"] == "uncovered"
+
+
+def test_per_class_coverage_groups_by_label(tmp_path):
+    train = classification_file(tmp_path / "train.csv", [(t, "password") for t in texts("password", 12)]
+                                + [(t, "card") for t in texts("card", 12)])
+    ref = classification_file(tmp_path / "test.csv", [(t, "password") for t in texts("password", 4, 5)]
+                              + [(t, "crypto") for t in texts("crypto", 4)])
+    out, _ = audit(tmp_path, train, [{"check": "min_reference_coverage", "severity": "error",
+                                      "params": {"similarity": 0.4}}], reference=ref)
+    o = out["min_reference_coverage"]
+    rows = {r["reference_group"]: r for r in o.details["table"]}
+    assert o.details["grouped_by"] == "label"
+    assert rows["crypto"]["status"] == "uncovered" and rows["crypto"]["training_records_with_label"] == 0
+    assert rows["password"]["status"] == "covered" and rows["password"]["nearest_has_same_label"] == 1.0
+
+
+# ---- long tail and outliers ----------------------------------------------------------------
+
+@pytest.mark.parametrize("rare,max_share,status", [(0, 0.15, "pass"), (3, 0.01, "fail")],
+                         ids=["no-rare-topic", "rare-crypto-topic"])
+def test_max_long_tail_share_names_the_rare_topic(tmp_path, rare, max_share, status):
+    stages = {"embed": {"model": "hashing"}, "topics": TOPIC_PARAMS}
+    out, res = audit(tmp_path, train_file(tmp_path, rare=rare), [{"check": "max_long_tail_share", "severity": "warn",
+                                                                  "params": {"max_share": max_share}}], stages=stages)
+    o = out["max_long_tail_share"]
+    assert o.status == status, o.message
+    crypto_ids = {f"t{i}" for i in range(90, 90 + rare)}
+    assert crypto_ids <= set(o.flagged)
+    if rare:
+        assert any("crypto" in r["topic"] or "bitcoin" in r["topic"] for r in o.details["table"]), o.details["table"]
+        assert "record(s)" in o.evidence["t90"]
+
+
+def test_long_tail_and_outlier_checks_on_a_single_record(tmp_path):
+    train = prompts_file(tmp_path / "one.jsonl", ["reset my password please"], prefix="t")
+    out, _ = audit(tmp_path, train, [{"check": "max_long_tail_share", "severity": "warn"},
+                                     {"check": "max_outlier_rate", "severity": "warn"}],
+                   stages={"embed": {"model": "hashing"}, "topics": TOPIC_PARAMS})
+    assert out["max_long_tail_share"].status == "fail"  # one record is its own tiny topic
+    assert out["max_outlier_rate"].status == "pass" and out["max_outlier_rate"].flagged == []
+
+
+def test_max_outlier_rate_flags_the_off_topic_record(tmp_path):
+    items = texts("password", 30) + texts("card", 30) + ["zebra giraffe elephant savanna migration documentary"]
+    train = prompts_file(tmp_path / "train.jsonl", items, prefix="t")
+    out, _ = audit(tmp_path, train, [{"check": "max_outlier_rate", "severity": "warn", "params": {"max_rate": 0.0}}],
+                   stages={"embed": {"model": "hashing"}, "topics": TOPIC_PARAMS})
+    o = out["max_outlier_rate"]
+    assert o.status == "fail" and "t60" in o.flagged
+    assert "distance" in o.evidence["t60"] and "zebra" in o.evidence["t60"]
+
+
+# ---- semantic duplicates and leakage --------------------------------------------------------
+
+@pytest.mark.parametrize("extra,status", [([], "pass"), (["reset my password please today"], "fail")],
+                         ids=["distinct", "repeated-prompt"])
+def test_max_semantic_duplicate_rate(tmp_path, extra, status):
+    items = ["reset my password please today", "my card was stolen now", "international transfer fee asap"] + extra
+    train = prompts_file(tmp_path / "train.jsonl", items, prefix="t")
+    out, _ = audit(tmp_path, train, [{"check": "max_semantic_duplicate_rate", "severity": "warn", "params": {"max_rate": 0.0}}])
+    o = out["max_semantic_duplicate_rate"]
+    assert o.status == status
+    if extra:
+        assert o.flagged == ["t3"] and "t0" in o.evidence["t3"] and "cosine 1.000" in o.evidence["t3"]
+
+
+def test_max_semantic_leakage_flags_paraphrased_eval_items_and_skips_without_eval(tmp_path):
+    train = prompts_file(tmp_path / "train.jsonl", ["reset my password please today", "my card was stolen now"], prefix="t")
+    ev = prompts_file(tmp_path / "eval.jsonl", ["Reset my password, please! Today", "what is the weather"], prefix="e")
+    rule = [{"check": "max_semantic_leakage", "severity": "error"}]
+    out, _ = audit(tmp_path, train, rule, eval=[ev])
+    o = out["max_semantic_leakage"]
+    assert o.status == "fail" and o.flagged == ["t0"] and "eval:e0" in o.evidence["t0"]
+    out, _ = audit(tmp_path, train, rule)
+    assert out["max_semantic_leakage"].status == "skipped"
+
+
+# ---- label issues -----------------------------------------------------------------------------
+
+def test_max_label_issue_rate_finds_flipped_labels_and_suggests_the_right_one(tmp_path):
+    items = [(t, "password") for t in texts("password", 24)] + [(t, "card") for t in texts("card", 24)]
+    items += [(t, "transfer") for t in texts("transfer", 24)]
+    items[5] = (items[5][0], "card")  # a password question labelled card
+    items[30] = (items[30][0], "transfer")  # a card question labelled transfer
+    data = classification_file(tmp_path / "train.csv", items)
+    out, _ = audit(tmp_path, data, [{"check": "max_label_issue_rate", "severity": "warn", "params": {"max_rate": 0.01}}])
+    o = out["max_label_issue_rate"]
+    assert o.status == "fail"
+    assert {"5", "30"} <= set(o.flagged) and len(o.flagged) <= 4
+    assert "labelled 'card'" in o.evidence["5"] and "suggested 'password'" in o.evidence["5"]
+
+
+def test_max_label_issue_rate_passes_clean_labels_and_skips_non_classification(tmp_path):
+    items = [(t, "password") for t in texts("password", 12)] + [(t, "card") for t in texts("card", 12)]
+    out, _ = audit(tmp_path, classification_file(tmp_path / "c.csv", items),
+                   [{"check": "max_label_issue_rate", "severity": "warn"}])
+    assert out["max_label_issue_rate"].status == "pass" and out["max_label_issue_rate"].flagged == []
+    out, _ = audit(tmp_path, prompts_file(tmp_path / "p.jsonl", ["a b c"]), [{"check": "max_label_issue_rate", "severity": "warn"}])
+    assert out["max_label_issue_rate"].status == "skipped"
