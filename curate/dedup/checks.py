@@ -14,7 +14,7 @@ import curate.dedup.stage  # noqa: F401  (registers the dedup stage)
 from curate.checks.registry import CheckResult, SkipCheck, rate_check, register_check
 
 
-def _set(v) -> bool:
+def is_set(v) -> bool:
     """True when a signal cell holds a value (an id, a non-empty list); None/NaN/[] are unset."""
     if v is None or (isinstance(v, float) and pd.isna(v)):
         return False
@@ -35,7 +35,7 @@ def _fmt_j(j) -> str:
 def max_exact_duplicate_rate(signals, ctx, *, max_rate: float = 0.0) -> CheckResult:
     """Records identical to another after normalisation (case, whitespace, punctuation) make up at most `max_rate`."""
     of, field = _col(signals, "exact_dup_of"), _col(signals, "exact_dup_field")
-    mask = [_set(v) for v in of]
+    mask = [is_set(v) for v in of]
     evidence = [f"exact duplicate of {o} ({f} identical after normalisation)" if m else ""
                 for o, f, m in zip(of, field, mask)]
     res = rate_check(signals, mask, evidence, max_rate=max_rate, message="are exact duplicates")
@@ -52,7 +52,7 @@ def max_near_duplicate_rate(signals, ctx, *, max_rate: float = 0.01) -> CheckRes
     """Near-duplicate records (MinHash, verified shingle Jaccard >= the stage threshold) make up at most `max_rate`."""
     of, jac, field = _col(signals, "near_dup_of"), _col(signals, "near_dup_jaccard"), _col(signals, "near_dup_field")
     method = _col(signals, "near_dup_method")
-    mask = [_set(v) for v in of]
+    mask = [is_set(v) for v in of]
     evidence = [f"near-duplicate of {o} ({'Jaccard ' + _fmt_j(j) if mt in (None, 'minhash') else f'{mt} similarity {_fmt_j(j)}'}"
                 f", field {f})" if m else "" for o, j, f, mt, m in zip(of, jac, field, method, mask)]
     res = rate_check(signals, mask, evidence, max_rate=max_rate, message="are near-duplicates")
@@ -77,7 +77,7 @@ def max_eval_leakage(signals, ctx, *, max_count: int = 0) -> CheckResult:
     n = len(signals)
     flagged, evidence, table = [], {}, []
     for rid, lst in zip(signals["id"], leaks):
-        if not _set(lst):
+        if not is_set(lst):
             continue
         lst = list(lst)
         flagged.append(rid)
@@ -102,7 +102,7 @@ def max_conflicting_answers(signals, ctx, *, max_count: int = 0) -> CheckResult:
         labels = {r["id"]: r.get("label") for r in ctx.dataset.records}
     flagged, evidence, table, seen = [], {}, [], set()
     for rid, lst in zip(signals["id"], conf):
-        if not _set(lst):
+        if not is_set(lst):
             continue
         lst = list(lst)
         flagged.append(rid)

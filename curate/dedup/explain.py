@@ -11,6 +11,7 @@ import difflib
 from rich.markup import escape
 from rich.table import Table
 
+from curate.dedup.checks import is_set
 from curate.dedup.normalize import normalize_many
 from curate.dedup.stage import record_texts
 from curate.errors import CurateError, did_you_mean
@@ -51,17 +52,17 @@ def explain(ds, signals, record_id: str, console) -> None:
     row = signals.set_index("id").loc[record_id]
     texts = dict(zip(ids, record_texts(ds.batch())))
     cluster = row.get("near_dup_cluster")
-    if cluster is None or cluster != cluster:  # None or NaN
+    if not is_set(cluster):
         console.print(f"{escape(record_id)}: no exact or near duplicate")
     else:
         members = signals[signals["near_dup_cluster"] == cluster]
         kept = next(i for i, e, nd in zip(members["id"], members["exact_dup_of"], members["near_dup_of"])
-                    if e is None and nd is None)
+                    if not is_set(e) and not is_set(nd))
         console.print(f"[bold]cluster {int(cluster)}[/bold]: {len(members)} records, kept {escape(kept)}")
         for _, m in members.iterrows():
             if m["id"] == kept:
                 continue
-            if m["exact_dup_of"] is not None:
+            if is_set(m["exact_dup_of"]):
                 how = f"exact duplicate ({m['exact_dup_field']} identical after normalisation)"
             else:
                 how = f"near-duplicate, Jaccard {float(m['near_dup_jaccard']):.2f}, differs in {m['near_dup_field']}"
@@ -73,12 +74,12 @@ def explain(ds, signals, record_id: str, console) -> None:
             t.add_row(a, b)
             console.print(t)
     leaks = row.get("leaks_into") if "leaks_into" in signals else None
-    if leaks is not None and len(leaks):
-        console.print(f"[bold]leaks into eval sets[/bold]:")
+    if is_set(leaks):
+        console.print("[bold]leaks into eval sets[/bold]:")
         for d in leaks:
             console.print(f"  {escape(d['set'])} / {escape(str(d['id']))}  similarity {float(d['similarity']):.2f}")
     conflicts = row.get("conflicts_with")
-    if conflicts is not None and len(conflicts):
+    if is_set(conflicts):
         console.print("[bold]conflicting answers[/bold]:")
         for c in conflicts:
             extra = f"answer Jaccard {float(c['answer_jaccard']):.2f}" if c.get("answer_jaccard") is not None \
