@@ -81,7 +81,7 @@ def max_merged_instructions(signals, ctx, *, max_rate: float = 0.0) -> CheckResu
                       message="have merged instruction blocks in the answer")
 
 
-@register_check("max_unanswerable_prompts", needs=("prompts",), fix="drop")
+@register_check("max_unanswerable_prompts", needs=("prompts",), formats=SFT, fix="drop")
 def max_unanswerable_prompts(signals, ctx, *, max_rate: float = 0.0) -> CheckResult:
     """At most `max_rate` of prompts refer to attachments, images, audio, links or missing text, or ask to browse or draw."""
     reasons, spans = [_s(r) for r in signals["unanswerable"]], signals["unanswerable_evidence"]

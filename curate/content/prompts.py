@@ -4,7 +4,7 @@ Alpaca-cleaned removed instructions that point to attachments, images, audio, li
 following article" with nothing following, requests to browse the web, and image-generation
 requests (answered with placeholders). Training on them teaches the model to pretend.
 
-Stage `prompts` (row-local, every format's user text) writes:
+Stage `prompts` (row-local, the user text of SFT formats; classification texts are labelled, not answered) writes:
     unanswerable           None, or the reason: `attachment`, `image`, `audio_video`, `link`,
                            `missing_content` ("summarize the following article." and nothing
                            follows), `browse`, `image_generation`
@@ -20,14 +20,14 @@ from curate.stages import register_stage
 
 _DOC = (r"article|text|passage|paragraph|essay|document|story|poem|email|e-mail|letter|code|snippet|sentence|"
         r"report|table|data|dataset|review|tweet|conversation|dialogue|dialog|transcript|excerpt|statement|"
-        r"program|function|query|speech|lyrics|recipe|summary|list|product description|news article|blog post|file")
+        r"function|query|speech|lyrics|recipe|summary|list|product description|news article|blog post|file")
 _MEDIA_IMAGE = r"image|picture|photo|photograph|screenshot|diagram|chart|graph|figure|painting|drawing|illustration|scan"
 _MEDIA_AV = r"audio|recording|audio clip|song|podcast|video|video clip|clip|voice (?:message|note|memo)|soundtrack|movie clip"
 
 PATTERNS = [
     ("attachment", re.compile(
         r"\b(?:see (?:the )?attached|(?:the|this|my|an?) attached\b(?: \w+)?|(?:i(?:'ve| have)?|we(?:'ve| have)?) attached\b"
-        r"|\bin the attachment\b|\bplease find attached\b|\battachment\b|\benclosed (?:file|document|pdf)\b"
+        r"|\b(?:in|see|open|check) (?:the|my) attachment\b|\bplease find attached\b|\benclosed (?:file|document|pdf)\b"
         r"|\b(?:uploaded|attached) (?:file|document|pdf|spreadsheet|image|screenshot|photo)s?\b"
         r"|\b(?:i|we)(?:'ve| have)? (?:just )?uploaded\b)", re.I)),
     ("image", re.compile(
@@ -38,10 +38,10 @@ PATTERNS = [
         rf"|\b(?:here's|here is|i(?:'ve| have)? sent|i'm sending|sending you) (?:a|the|my) (?:{_MEDIA_IMAGE})\b", re.I)),
     ("audio_video", re.compile(
         rf"\b(?:this|the following|the given|the above|the provided|the attached|given) (?:{_MEDIA_AV})s?\b"
-        r"|\blisten to (?:this|the)\b|\bwatch (?:this|the following)\b|\bvoice ?(?:message|note|memo|mail)s?\b", re.I)),
+        rf"|\blisten to (?:this|the following|the attached|my)\b|\bwatch (?:this|the following|the attached) (?:{_MEDIA_AV})\b|\bvoice ?(?:message|note|memo|mail)s?\b", re.I)),
     ("browse", re.compile(
         r"\b(?:browse|search|surf) (?:the )?(?:web|internet|online)\b|\blook (?:it |this |that )?up online\b|"
-        r"\bgoogle (?:it|this|that)\b|\blook up (?:today|the current|the latest|current|latest|live)\b|\b(?:visit|go to|open) (?:the |this |that |our |their )?(?:website|web ?page|site|url|link)\b|"
+        r"\bgoogle (?:it|this|that)\b|\blook up (?:today|the current|the latest|current|latest|live)\b|\b(?:visit|go to|open) (?:the|this|that|our|their|a) (?:website|web ?page|site|url|link)\b|"
         r"\b(?:real-time|live) (?:data|prices?|weather|scores?|news)\b", re.I)),
     ("image_generation", re.compile(
         # a request to the model: the verb opens a sentence ("Draw a cat", "Can you draw..."), so a story
@@ -49,7 +49,7 @@ PATTERNS = [
         r"(?:^|[.!?\n]\s*)(?:please\s+|(?:can|could|would|will) you(?: please)?\s+|i(?:'d| would) like you to\s+|"
         r"i want you to\s+|help me\s+)?"
         r"\b(?:generate|create|draw|design|make|produce|paint|sketch|render|illustrate)\s+(?:me\s+)?(?:an?\s+|the\s+|some\s+)?"
-        r"(?:(?!description|caption|title|prompt|name|text|story|poem|list|of\b|for\b|about\b)[\w-]+\s+){0,3}?"
+        r"(?:(?!description|caption|title|prompt|name|text|story|poem|list|sure\b|of\b|for\b|about\b)[\w-]+\s+){0,3}?"
         r"(?:image|picture|photo|drawing|illustration|logo|painting|sketch|portrait|graphic|artwork|icon|meme|"
         r"visual|infographic|cartoon|collage|3d model)s?\b", re.I)),
 ]
@@ -124,7 +124,8 @@ def prompts(batch: dict[str, list], *, config: PromptsConfig) -> dict[str, list]
     """Prompts that point at attachments, images, audio, links or missing text, or ask to browse or draw."""
     reasons, evidence = [], []
     for fmt, prompt in zip(batch["format"], batch["prompt"]):
-        found = unanswerable(prompt or "", config) if fmt != "text" else None
+        # only prompts that are answered: a classification text is labelled, never answered
+        found = unanswerable(prompt or "", config) if fmt in ("alpaca", "prompt_completion", "chat") else None
         reasons.append(found[0] if found else None)
         evidence.append(found[1] if found else None)
     return {"unanswerable": reasons, "unanswerable_evidence": evidence}

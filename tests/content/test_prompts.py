@@ -40,8 +40,9 @@ def test_unanswerable_reason_and_span(prompt, reason, span):
     "How do I freeze my card?",
     "Sansa is a famous artist, she can draw a portrait and sell it for $5. How much does she earn from 3?",
     "Toby has 63 photos on his camera roll and 3 friends in the photo. How many photos are left?",
+    "Summarize:\n#Person1#: I know how to send a letter but not the attachment.\n#Person2#: I listen to the news.",
 ], ids=["question", "article-given", "sentence-given", "image-description", "code-given", "support",
-        "word-problem-draw", "word-problem-photo"])
+        "word-problem-draw", "word-problem-photo", "dialogue-mentions"])
 def test_answerable_prompts_not_flagged(prompt):
     assert unanswerable(prompt, PromptsConfig()) is None
 
