@@ -12,6 +12,7 @@ CHECK_MODULES = [
     "curate.checks.size",
     "curate.dedup.checks",
     "curate.content.checks",
+    "curate.pii.checks",
     "curate.embed.checks",
 ]
 
