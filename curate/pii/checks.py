@@ -11,6 +11,11 @@ from curate.pii import detect  # noqa: F401  (registers the "pii" stage these ch
 from curate.pii.scrub import mask_value
 
 EVIDENCE_SPANS = 3  # spans shown per flagged record
+# What the checks count unless a rule lists `entities`: everything the stage finds except LOCATION.
+# A country or city name alone identifies nobody, and en_core_web_sm tags them in most support
+# chats ("a hotel in Germany"); a street address is STREET_ADDRESS and is counted.
+CHECKED_BY_DEFAULT = ("PERSON", "EMAIL_ADDRESS", "PHONE_NUMBER", "CREDIT_CARD", "US_SSN", "IBAN_CODE", "IP_ADDRESS",
+                      "STREET_ADDRESS", "URL", "API_KEY", "PRIVATE_KEY", "PASSWORD", "DATE_TIME", "NRP")
 
 
 def field_group(name: str) -> str:
@@ -24,7 +29,8 @@ def _records_by_id(ctx) -> dict:
 
 
 def _select(spans, roles_of: dict, *, entities, roles) -> list[dict]:
-    return [s for s in spans or [] if (not entities or s["entity_type"] in entities)
+    entities = CHECKED_BY_DEFAULT if entities is None else entities
+    return [s for s in spans or [] if s["entity_type"] in entities
             and (not roles or roles_of.get(s["field"]) in roles)]
 
 
@@ -62,7 +68,9 @@ def _scan(signals, ctx, *, entities, roles):
 
 @register_check("require_no_pii_in_answers", needs=("pii",), fix="scrub_pii")
 def require_no_pii_in_answers(signals, ctx, *, max_count: int = 0, entities: list | None = None) -> CheckResult:
-    """At most `max_count` records carry PII in an assistant answer (the model learns to emit it)."""
+    """At most `max_count` records carry PII in an assistant answer (the model learns to emit it).
+
+    `entities`: the types that count (default: all but LOCATION, see CHECKED_BY_DEFAULT)."""
     chosen, evidence, details = _scan(signals, ctx, entities=entities, roles=("assistant",))
     ids = [rid for rid, sel in zip(signals["id"], chosen) if sel]
     n = len(signals)

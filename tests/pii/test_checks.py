@@ -96,3 +96,12 @@ def test_sample_data_checks_never_show_a_planted_value():
     assert answer_ids <= set(results[0].flagged)
     leaked = [v for *_, v in planted if v in blob]
     assert not leaked, f"{len(leaked)} planted values appear in check output"
+
+
+def test_location_alone_is_not_counted_unless_asked():
+    text = "The charge came from a hotel in Germany."
+    recs = [chat_record("r1", ("user", "hi"), ("assistant", text))]
+    spans = [[span("messages.1.content", text, "Germany", "LOCATION")]]
+    assert run(require_no_pii_in_answers, recs, spans).passed
+    res = run(require_no_pii_in_answers, recs, spans, entities=["LOCATION"])
+    assert not res.passed and res.evidence["r1"] == "LOCATION in messages.1.content (assistant): *******"
