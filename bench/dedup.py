@@ -219,22 +219,35 @@ def child(tool: str, n: int) -> dict:
             "lsh": note}
 
 
-def speed_table(sizes, tools):
+def speed_table(sizes, tools, repeat):
+    """Each (size, tool) in a fresh subprocess; tools interleaved, best of `repeat` runs at 20k
+    (the machine is shared, so the minimum is the least disturbed run), one run above that."""
     rows = []
     for n in sizes:
+        best: dict[str, dict] = {}
+        for _ in range(repeat if n <= 20000 else 1):
+            for tool in tools:
+                out = subprocess.run([sys.executable, __file__, "--child", tool, str(n)], capture_output=True,
+                                     text=True, env={**os.environ, "PYTHONPATH": os.getcwd()})
+                if out.returncode:
+                    print(out.stderr[-2000:], file=sys.stderr)
+                    continue
+                r = json.loads(out.stdout.strip().splitlines()[-1])
+                r["runs"] = best.get(tool, {}).get("runs", []) + [r["seconds"]]
+                if tool not in best or r["seconds"] < best[tool]["seconds"]:
+                    best[tool] = r
+                else:
+                    best[tool]["runs"] = r["runs"]
         for tool in tools:
-            out = subprocess.run([sys.executable, __file__, "--child", tool, str(n)], capture_output=True, text=True,
-                                 env={**os.environ, "PYTHONPATH": os.getcwd()})
-            if out.returncode:
-                print(out.stderr[-2000:], file=sys.stderr)
-                continue
-            rows.append(json.loads(out.stdout.strip().splitlines()[-1]))
-            print(_fmt(rows[-1]), flush=True)
+            if tool in best:
+                rows.append(best[tool])
+                print(_fmt(best[tool]), flush=True)
     return rows
 
 
 def _fmt(r):
-    return (f"| {r['tool']:<10} | {r['docs']:>7,} | {r['seconds']:>7.1f} | {r['docs_per_s']:>7,} | {r['peak_mb']:>6} | "
+    runs = "/".join(f"{x:.1f}" for x in r.get("runs", [r["seconds"]]))
+    return (f"| {r['tool']:<10} | {r['docs']:>7,} | {r['seconds']:>7.1f} ({runs}) | {r['docs_per_s']:>7,} | {r['peak_mb']:>6} | "
             f"{r['precision']:.3f} | {r['recall']:.3f} | {r['pairs']:,} / {r['truth']:,} | {r['lsh']} |")
 
 
@@ -272,11 +285,40 @@ def edit_rate_table(n=3000, lo=20, hi=120, seed=7):
         print(f"| {sh} {ng}-grams, {th} | " + " | ".join(cells) + f" | {false} |")
 
 
+def real_data_table():
+    """The stages with their defaults on real and sample data: seconds and what they find."""
+    from pathlib import Path
+
+    import curate.dedup.checks  # noqa: F401
+    from curate.dedup.config import DedupConfig, LeakageConfig
+    from curate.load import load_dataset
+    from curate.stages import STAGES, run_stage
+
+    d = DedupConfig()
+    print(f"\nDefaults ({d.shingle} {d.ngram}-grams, threshold {d.threshold}) on real and sample data, no cache:")
+    print("| data | records | dedup s | leakage s | exact dups | near dups | conflicts | leaking train records |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|")
+    cases = [("../shared/data/banking77/train.csv", "../shared/data/banking77/test.csv"),
+             ("sample_data/support_sft.jsonl", "sample_data/support_eval.jsonl"),
+             ("sample_data/intents_train.csv", "sample_data/intents_test.csv")]
+    for train, test in cases:
+        if not Path(train).exists():
+            continue
+        ds, ev = load_dataset(train), load_dataset(test)
+        sig, r1 = run_stage(STAGES["dedup"], ds, d, use_cache=False)
+        leak, r2 = run_stage(STAGES["leakage"], ds, LeakageConfig(), inputs={"eval": [ev]}, use_cache=False)
+        count = lambda col: int(sum(1 for v in sig[col] if v is not None and v == v))  # noqa: E731
+        print(f"| {train} (+ {Path(test).name}) | {len(ds):,} | {r1.seconds:.1f} | {r2.seconds:.1f} | "
+              f"{count('exact_dup_of')} | {count('near_dup_of')} | {sum(1 for v in sig['conflicts_with'] if len(v))} | "
+              f"{sum(1 for v in leak['leaks_into'] if len(v))} |")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--sizes", type=int, nargs="*", default=[20000, 100000])
     ap.add_argument("--tools", nargs="*", default=list(TOOLS))
-    ap.add_argument("--edit-rates", action="store_true", help="only the recall-by-edit-rate table")
+    ap.add_argument("--repeat", type=int, default=3, help="runs per tool at <= 20k docs (best is reported)")
+    ap.add_argument("--edit-rates", action="store_true", help="only the recall-by-edit-rate and real-data tables")
     ap.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
     a = ap.parse_args()
     if a.child:
@@ -284,10 +326,11 @@ def main():
         return
     if not a.edit_rates:
         print(f"threshold {THRESHOLD}, {NGRAM}-word shingles, {NUM_PERM} permutations; 2-core CPU, shared machine")
-        print("| tool | docs | seconds | docs/s | peak MB | precision | recall | pairs / true | LSH |")
+        print("| tool | docs | seconds, best (all runs) | docs/s | peak MB | precision | recall | pairs / true | LSH |")
         print("|---|---:|---:|---:|---:|---:|---:|---:|---|")
-        speed_table(a.sizes, a.tools)
+        speed_table(a.sizes, a.tools, a.repeat)
     edit_rate_table()
+    real_data_table()
 
 
 if __name__ == "__main__":

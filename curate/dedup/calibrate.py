@@ -14,7 +14,7 @@ import numpy as np
 
 from curate.dedup.cluster import Edges, clusters, keep_rank
 from curate.dedup.config import DedupConfig
-from curate.dedup.exact import best_of_group
+from curate.dedup.exact import best_of_group, combine, label_keys
 from curate.dedup.minhash import shingle_sets
 from curate.dedup.pairs import similar_pairs
 from curate.dedup.stage import record_texts
@@ -35,10 +35,14 @@ def calibrate(batch: dict, config: DedupConfig, *, floor: float = 0.5, per_band:
     texts = record_texts(batch)
     sets = shingle_sets(texts, shingle=config.shingle, ngram=config.ngram)
     rank = keep_rank("first", n=n)
-    rep = best_of_group(sets.doc_keys, rank, sets.sizes > 0)
+    # classification: like the stage, only records with the same label are duplicates
+    labels = label_keys(batch["label"]) if "classification" in set(batch["format"]) else np.zeros(n, np.uint64)
+    rep = best_of_group(combine(sets.doc_keys, labels), rank, sets.sizes > 0)
     reps = np.flatnonzero(rep == np.arange(n))
     found = similar_pairs(sets, threshold=floor, num_perm=config.num_perm, seed=config.seed, recall=config.recall,
                           active=reps)
+    same = labels[found.pairs[:, 0]] == labels[found.pairs[:, 1]]
+    found.pairs, found.jaccard = found.pairs[same], found.jaccard[same]
     rng = np.random.default_rng(seed)
     bands = []
     for lo, hi in zip(BANDS[:-1], BANDS[1:]):

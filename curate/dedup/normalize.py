@@ -40,6 +40,15 @@ def _separator_table() -> np.ndarray:
     return table
 
 
+@lru_cache(maxsize=1)
+def _ascii_translation() -> bytes:
+    """bytes.translate table: ASCII separators -> SPACE, everything else (and BOUNDARY) unchanged."""
+    table = bytearray(range(256))
+    for c in np.flatnonzero(_separator_table()[:128]):
+        table[c] = SPACE
+    return bytes(table)
+
+
 @dataclass
 class Encoded:
     """A batch of normalised texts as one codepoint stream (documents separated by BOUNDARY)."""
@@ -63,26 +72,21 @@ def encode(texts: list[str]) -> Encoded:
     if big.count("\x00") != max(len(texts) - 1, 0):  # a text holds NUL itself: a separator there
         big = "\x00".join(t.replace("\x00", " ") for t in texts)
     big = unicodedata.normalize("NFC", big.casefold())
-    if big.isascii():  # the common case: one byte per character, a quarter of the memory traffic
-        cp = np.frombuffer(big.encode("ascii"), dtype=np.uint8)
-        sep = _separator_table()[:128][cp]
+    if big.isascii():  # the common case: one byte per character, and bytes.translate maps separators
+        cp = np.frombuffer(big.encode("ascii").translate(_ascii_translation()), dtype=np.uint8)
     else:
-        cp = np.frombuffer(big.encode("utf-32-le"), dtype=np.uint32)
-        sep = _separator_table()[np.minimum(cp, 0xFFFF)]  # astral planes (emoji...) are word characters
-    boundary = cp == BOUNDARY
-    is_word = ~(sep | boundary)
-    # keep every word character, every boundary, and the last separator of a run when a word
-    # follows it; a kept separator right after a boundary (leading space) is dropped below
-    keep = is_word | boundary
-    keep[:-1] |= sep[:-1] & is_word[1:]
+        cp = np.frombuffer(big.encode("utf-32-le"), dtype=np.uint32).copy()
+        cp[_separator_table()[np.minimum(cp, 0xFFFF)]] = SPACE  # astral planes (emoji...) are word characters
+    # every separator is SPACE now; keep word characters, boundaries, and the last space of a run
+    # when a word follows it. A kept space right after a boundary (a leading space) goes below.
+    sep = cp == SPACE
+    keep = ~sep
+    keep[:-1] |= sep[:-1] & (cp[1:] > SPACE)
     out = cp[keep]
-    space = sep[keep]
-    lead = space.copy()
+    lead = out == SPACE
     lead[1:] &= out[:-1] == BOUNDARY
     if lead.any():
-        out, space = out[~lead], space[~lead]
-    out = out.copy()
-    out[space] = SPACE
+        out = out[~lead]
     bounds = np.flatnonzero(out == BOUNDARY)
     starts = np.concatenate([[0], bounds + 1]).astype(np.int64)
     ends = np.concatenate([bounds, [len(out)]]).astype(np.int64)

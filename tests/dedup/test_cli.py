@@ -63,3 +63,11 @@ def test_bad_threshold_is_bad_input(files, capsys):
     assert main(["dedup", files[0], "--threshold", "1.2"]) == 2
     err = capsys.readouterr().err
     assert "threshold 1.2" in err and "fix:" in err
+
+
+def test_second_run_reads_the_cached_signals_and_says_the_same(files, capsys):
+    train, test = files
+    assert main(["dedup", train, "--eval", test]) == 0
+    first = capsys.readouterr().out
+    assert main(["dedup", train, "--eval", test]) == 0  # parquet round trip: None/NaN, lists of dicts
+    assert capsys.readouterr().out == first

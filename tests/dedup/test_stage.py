@@ -114,3 +114,18 @@ def test_bad_config_names_the_field_and_fix(kwargs, words):
     with pytest.raises(CurateError) as e:
         DedupConfig(**kwargs)
     assert words in e.value.message and e.value.fix
+
+
+def test_calibration_counts_what_each_threshold_removes():
+    from curate.dedup.calibrate import calibrate
+
+    b = clf_batch([("0", "i lost my card yesterday at the bar", "lost_card"),
+                   ("1", "hi i lost my card yesterday at the bar", "lost_card"),
+                   ("2", "I lost my card yesterday at the bar!", "dispute"),  # a label conflict is never removed
+                   ("3", "how do i reset my password", "password_reset")])
+    cal = calibrate(b, DedupConfig())
+    removed = {r["threshold"]: r["removed"] for r in cal.removed}
+    assert removed[1.0] == 0 and removed[0.8] == 1 and removed[0.5] == 1
+    (band,) = [x for x in cal.bands if x["pairs"]]  # 0-2 differ in label, so only 0-1 is a pair
+    assert band["pairs"] == 1 and band["examples"][0][:2] == ("0", "1")
+    assert band["lo"] <= band["examples"][0][2] < band["hi"] + 1e-9
