@@ -1,0 +1,138 @@
+"""`curate train` through the real CLI on a tiny saved model: the gate refuses, overrides are
+recorded, and `load_trained` gives back the best weights for every method."""
+
+from __future__ import annotations
+
+import csv
+import json
+
+import pytest
+import torch
+from tiny_models import tiny_bert, tiny_tokenizer
+
+from curate.cli import main
+from curate.load import load_dataset
+
+TEXTS = ["hello now", "hi there", "good morning", "hey thanks", "pay my bill", "send money", "pay now please",
+         "money send"]
+
+
+@pytest.fixture
+def workdir(tmp_path, monkeypatch):
+    """A tiny BERT + tokenizer saved as a model directory, a train and a val CSV; cwd is tmp_path."""
+    monkeypatch.chdir(tmp_path)
+    tok = tiny_tokenizer()
+    tiny_bert(len(tok), ["greet", "pay"]).save_pretrained(tmp_path / "model")
+    tok.save_pretrained(tmp_path / "model")
+    for name, reps in (("train.csv", 3), ("val.csv", 1)):
+        with open(tmp_path / name, "w", newline="") as f:
+            w = csv.writer(f)
+            w.writerow(["text", "label"])
+            for r in range(reps):
+                for i, t in enumerate(TEXTS):
+                    w.writerow([t if r == 0 else f"{t} {'please' if r == 1 else 'now'}", "greet" if i < 4 else "pay"])
+    return tmp_path
+
+
+def write_audit(workdir, passed: bool, fingerprint=None) -> str:
+    fp = fingerprint or load_dataset(workdir / "train.csv").fingerprint
+    out = workdir / "curate-out" / "train"
+    out.mkdir(parents=True, exist_ok=True)
+    rules = [{"rule": "max_pii_rate", "check": "max_pii_rate", "severity": "error", "status": "fail",
+              "value": 0.25, "threshold": 0.01, "flagged": 6, "message": "PII in 6 records"}]
+    doc = {"dataset": {"fingerprint": fp}, "rules": rules,
+           "gate": {"passed": passed, "failed_rules": [] if passed else ["max_pii_rate"]}}
+    (out / "audit.json").write_text(json.dumps(doc))
+    return str(out / "audit.json")
+
+
+TRAIN = ["train", "train.csv", "--val", "val.csv", "--model", "model", "--max-steps", "4", "--eval-every", "2",
+         "--batch-size", "8", "--lr", "5e-3", "--log-every", "1"]
+
+
+def test_failed_gate_refuses_with_the_rules(workdir, capsys):
+    write_audit(workdir, passed=False)
+    assert main(TRAIN + ["--out", "run"]) == 1
+    err = capsys.readouterr().err
+    assert "gate failed" in err and "max_pii_rate: value 0.25, threshold 0.01, 6 records flagged" in err
+    assert not (workdir / "run").exists()
+
+
+def test_audit_of_other_data_is_rejected(workdir, capsys):
+    path = write_audit(workdir, passed=True, fingerprint="0" * 64)
+    assert main(TRAIN + ["--out", "run", "--audit", path]) == 2
+    assert "audits different data" in capsys.readouterr().err
+
+
+def test_no_audit_and_no_audit_api_is_refused(workdir, capsys, monkeypatch):
+    monkeypatch.setattr("train.gate.run_audit_if_possible", lambda *a, **k: None)
+    assert main(TRAIN + ["--out", "run"]) == 2
+    err = capsys.readouterr().err
+    assert "no audit of this data found" in err and "--allow-failed-gate" in err
+
+
+def test_allow_failed_gate_trains_loudly_and_records_it(workdir, capsys):
+    write_audit(workdir, passed=False)
+    assert main(TRAIN + ["--out", "run", "--allow-failed-gate"]) == 0
+    err = capsys.readouterr().err
+    assert "WARNING: the gate FAILED" in err and "max_pii_rate" in err
+    run = json.loads((workdir / "run" / "run.json").read_text())
+    assert run["allow_failed_gate"] is True and run["gate_passed"] is False
+    assert run["config"]["failed_rules_overridden"] == ["max_pii_rate: value 0.25, threshold 0.01, 6 records "
+                                                        "flagged (PII in 6 records)"]
+    assert "FAILED (overridden" in (workdir / "run" / "report.md").read_text()
+
+
+@pytest.mark.parametrize("method", ["lora", "bias", "full"])
+def test_load_trained_gives_back_the_best_weights(workdir, method):
+    from train.data import encode_classification, epoch_batches
+    from train.loop import evaluate
+    from train.model import load_trained
+
+    write_audit(workdir, passed=True)
+    assert main(TRAIN + ["--out", "run", "--method", method]) == 0
+    model, tok, manifest = load_trained(workdir / "run")
+    assert manifest.method == method and manifest.labels == ["greet", "pay"] and manifest.gate_passed
+    assert manifest.data_fingerprint == load_dataset(workdir / "train.csv").fingerprint
+    val = encode_classification(load_dataset(workdir / "val.csv").records, tok, {"greet": 0, "pay": 1}, 512)
+    batches = epoch_batches(val, seed=0, epoch=0, batch_size=64, pack_tokens=None)
+    ev = evaluate(model, val, batches, "classification", "cpu", __import__("contextlib").nullcontext, 0, False)
+    assert ev["val_loss"] == pytest.approx(manifest.best_val_loss, rel=1e-5)
+    rows = [json.loads(ln) for ln in (workdir / "run" / "metrics.jsonl").read_text().splitlines()]
+    assert [r["step"] for r in rows] == [1, 2, 3, 4] and all(r["tokens_per_s"] > 0 for r in rows)
+    assert {"train_loss", "lr", "mem_mb", "val_loss", "val_accuracy"} <= set(rows[1])
+    assert torch.is_grad_enabled()
+
+
+def test_existing_run_needs_resume(workdir, capsys):
+    write_audit(workdir, passed=True)
+    assert main(TRAIN + ["--out", "run"]) == 0
+    assert main(TRAIN + ["--out", "run"]) == 2
+    assert "--resume" in capsys.readouterr().err
+    assert main(TRAIN + ["--out", "run", "--resume"]) == 0  # already finished: resumes at step 4 and stops
+
+
+def test_sweep_runs_every_trial_and_keeps_the_best(workdir):
+    from train.model import load_trained
+
+    write_audit(workdir, passed=True)
+    (workdir / "sweep.yaml").write_text("# curate train train.csv --out sw --sweep sweep.yaml\n"
+                                        "search: grid\nparams:\n  lr: [1e-4, 5e-3]\n  metric: [val_loss]\n")
+    assert main(TRAIN + ["--out", "sw", "--sweep", "sweep.yaml"]) == 0
+    sweep = json.loads((workdir / "sw" / "sweep.json").read_text())
+    results = sweep["results"]
+    assert [r["lr"] for r in results] == [1e-4, 5e-3] and sweep["metric"] == "val_loss"
+    best = min(results, key=lambda r: r["best"])
+    assert sweep["best_trial"] == best["trial"]
+    assert "**best**" in (workdir / "sw" / "sweep.md").read_text()
+    _, _, manifest = load_trained(workdir / "sw")
+    assert manifest.config["lr"] == best["lr"] and manifest.best_val_loss == pytest.approx(best["val_loss"])
+
+
+def test_sweep_file_errors_are_reported_together(workdir, capsys):
+    write_audit(workdir, passed=True)
+    (workdir / "bad.yaml").write_text("serch: grid\nparams:\n  learning_rate: [1]\n  lora_r: []\n")
+    assert main(TRAIN + ["--out", "sw", "--sweep", "bad.yaml"]) == 2
+    err = capsys.readouterr().err
+    assert "3 problem(s)" in err and "did you mean 'search'" in err and "params.learning_rate" in err
+    assert "params.lora_r: give a non-empty list" in err
