@@ -229,6 +229,7 @@ def get_embedder(cfg: EmbedConfig):
         backend = cfg.backend
         if backend == "auto":
             try:
+                import onnx  # noqa: F401  (the one-time export)
                 import onnxruntime  # noqa: F401
                 backend = "onnx-int8" if _mean_pooling_layout(path) else "torch"
             except ImportError:
