@@ -28,20 +28,28 @@ class CleanResult:
     pii_mapping: dict | None = None
 
 
-def plan_fixes(result) -> dict[str, dict[str, list]]:
-    """fix kind -> {record id: [(rule, evidence), ...]} from every rule whose check has a fix."""
+def plan_fixes(result, *, drop_warned: bool = False) -> dict[str, dict[str, list]]:
+    """fix kind -> {record id: [(rule, check, evidence), ...]}.
+
+    Repairs (scrub_pii, fix_text) apply to every flagged record. Drops apply to records flagged by
+    `error` rules, whether or not the rule's threshold was crossed (a duplicate is a duplicate),
+    and to `warn` rules only with `drop_warned`: warnings such as semantic near-duplicates need a
+    person's look before records are removed.
+    """
     plan: dict[str, dict[str, list]] = {"drop": {}, "scrub_pii": {}, "fix_text": {}}
     for o in result.outcomes:
         fix = CHECKS[o.check].fix
+        if fix == "drop" and o.severity == "warn" and not drop_warned:
+            continue
         if fix and o.status in ("pass", "fail"):
             for rid in o.flagged:
                 plan[fix].setdefault(rid, []).append((o.rule, o.check, o.evidence.get(rid, "")))
     return plan
 
 
-def clean(result, *, pii_mode: str = "redact", seed: int = 0) -> CleanResult:
+def clean(result, *, pii_mode: str = "redact", seed: int = 0, drop_warned: bool = False) -> CleanResult:
     ds, signals = result.dataset, result.signals
-    plan = plan_fixes(result)
+    plan = plan_fixes(result, drop_warned=drop_warned)
     pii_spans = dict(zip(signals["id"], signals["pii_spans"])) if "pii_spans" in signals.columns else {}
     pseudonymizer = None
     if plan["scrub_pii"] and pii_mode == "pseudonymize":
