@@ -11,6 +11,10 @@ from curate.errors import ConfigError, did_you_mean
 
 TASKS = ("classification", "sft")
 METHODS = ("lora", "bias", "full")
+# (task, method) -> peak lr. A fresh classification head needs a higher rate than an LM's adapter;
+# full fine-tuning moves every weight and wants the smallest.
+DEFAULT_LR = {("sft", "lora"): 2e-4, ("sft", "bias"): 1e-3, ("sft", "full"): 2e-5,
+              ("classification", "lora"): 1e-3, ("classification", "bias"): 2e-3, ("classification", "full"): 1e-4}
 
 
 @dataclass
@@ -26,7 +30,7 @@ class TrainConfig:
     target_modules: str = "all-linear"  # peft target_modules: 'all-linear' or comma-separated names
     layers: list[int] | None = None  # only adapt these layer indices (None: all layers)
     # optimisation
-    lr: float = 2e-4  # peak learning rate (LoRA likes ~1e-4..1e-3; full FT ~2e-5..1e-4)
+    lr: float = 0.0  # peak learning rate; 0 = the default for the task and method (DEFAULT_LR)
     weight_decay: float = 0.01  # AdamW decay on weight matrices only (not biases, norms)
     warmup_ratio: float = 0.06  # fraction of steps with linear warmup, then cosine to min_lr_ratio
     min_lr_ratio: float = 0.0  # final lr as a fraction of the peak
@@ -69,7 +73,9 @@ class TrainConfig:
             p.append(f"task '{self.task}' is not one of {', '.join(TASKS)}{did_you_mean(self.task, TASKS)}")
         if self.method not in METHODS:
             p.append(f"method '{self.method}' is not one of {', '.join(METHODS)}{did_you_mean(self.method, METHODS)}")
-        for name in ("lr", "lora_r", "lora_alpha", "batch_size", "grad_accum", "max_length", "pack_tokens",
+        if self.lr < 0:
+            p.append(f"lr must be >= 0 (got {self.lr})")
+        for name in ("lora_r", "lora_alpha", "batch_size", "grad_accum", "max_length", "pack_tokens",
                      "eval_every", "log_every"):
             if not getattr(self, name) > 0:
                 p.append(f"{name} must be > 0 (got {getattr(self, name)})")

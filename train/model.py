@@ -46,7 +46,52 @@ def load_base(model: str, task: str, labels: list[str] | None = None, *, dtype=t
         tok.pad_token = tok.eos_token
     if task == "classification" and net.config.pad_token_id is None:
         net.config.pad_token_id = tok.pad_token_id
+    if task == "classification" and sentence_pooling(model) == "mean":
+        use_mean_pooling(net)
     return net, tok
+
+
+def sentence_pooling(model_dir) -> str | None:
+    """'mean' when the model is a sentence-transformers model trained with mean pooling (its 1_Pooling config)."""
+    import json
+
+    p = Path(model_dir) / "1_Pooling" / "config.json"
+    if p.exists() and json.loads(p.read_text()).get("pooling_mode_mean_tokens"):
+        return "mean"
+    return None
+
+
+class MeanPooler(torch.nn.Module):
+    """Masked mean of the token states, in place of BERT's [CLS] pooler.
+
+    all-MiniLM-L6-v2 was trained (sentence-transformers) to put a sentence's meaning in the mean of
+    its token states; its [CLS] state and pooler were never trained for that. Classifying from the
+    mean starts fine-tuning where frozen embeddings + logistic regression already score 93% on
+    Banking77, instead of from an untrained [CLS] feature.
+    """
+
+    def __init__(self):
+        super().__init__()
+        self.mask = None  # set by the encoder's forward pre-hook, see use_mean_pooling
+
+    def forward(self, hidden: torch.Tensor) -> torch.Tensor:
+        m = (self.mask if self.mask is not None else torch.ones(hidden.shape[:2], device=hidden.device))
+        m = m[..., None].to(hidden.dtype)
+        return (hidden * m).sum(1) / m.sum(1).clamp(min=1)
+
+
+def use_mean_pooling(net) -> None:
+    encoder = getattr(net, net.base_model_prefix, None)
+    if encoder is None or not hasattr(encoder, "pooler"):
+        return
+    pooler = MeanPooler()
+    encoder.pooler = pooler
+    net.config.curate_pooling = "mean"  # recorded; load_base re-applies it (a merged save_pretrained would not)
+
+    def grab_mask(module, args, kwargs):
+        pooler.mask = kwargs.get("attention_mask")
+
+    encoder.register_forward_pre_hook(grab_mask, with_kwargs=True)
 
 
 def apply_method(net, task: str, cfg):

@@ -7,14 +7,15 @@
 
 from __future__ import annotations
 
+import os
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import torch
 
 from curate.errors import CurateError, DataError
-from train.config import TrainConfig
+from train.config import DEFAULT_LR, TrainConfig
 from train.run import RunManifest
 
 
@@ -48,6 +49,7 @@ def run_training(cfg: TrainConfig, inp: Inputs, log=print) -> dict:
 
     t0 = time.perf_counter()
     out = Path(inp.out)
+    main_proc = os.environ.get("RANK", "0") == "0"  # under torchrun only rank 0 writes the run directory
     if (out / "run.json").exists() and not inp.resume:
         raise CurateError(f"{out} already holds a training run", fix="pass --resume to continue it, or another --out")
 
@@ -78,6 +80,8 @@ def run_training(cfg: TrainConfig, inp: Inputs, log=print) -> dict:
         train_recs = D.mix_in(train_recs, extra.records, r, cfg.seed)
         mixed.append({"path": path, "ratio": r, "fingerprint": extra.fingerprint})
     labels = sorted({r["label"] for r in train_recs}) if task == "classification" else []
+    if not cfg.lr:
+        cfg = replace(cfg, lr=DEFAULT_LR[(task, cfg.method)])
 
     # -- model -----------------------------------------------------------------------------------
     on_gpu = pick_device().type == "cuda"
@@ -105,21 +109,24 @@ def run_training(cfg: TrainConfig, inp: Inputs, log=print) -> dict:
                            config=cfg.to_dict() | {"mix_sources": mixed, "failed_rules_overridden":
                                                    gate.failed_rules if inp.allow_failed_gate else []},
                            curate_version=__version__)
-    manifest.save(out)
+    if main_proc:
+        manifest.save(out)
 
     # -- loop ------------------------------------------------------------------------------------
-    trackers = open_trackers(cfg.log_to, out, cfg.to_dict())
+    trackers = open_trackers(cfg.log_to, out, cfg.to_dict()) if main_proc else None
     summary = train(cfg, net, tok.pad_token_id, task, train_ex, val_ex, out, resume=inp.resume, log=log,
                     on_metrics=trackers)
 
     # -- outputs ---------------------------------------------------------------------------------
+    summary["seconds"] = time.perf_counter() - t0
+    summary["trainable_parameters"] = n_train
+    if not main_proc:
+        return summary
     manifest.best_step, manifest.best_val_loss = summary["best_step"], summary["best_val_loss"]
     manifest.save(out)
     if cfg.merge and cfg.method == "lora":
         merged = net.merge_and_unload()
         merged.save_pretrained(out / "merged")
         tok.save_pretrained(out / "merged")
-    summary["seconds"] = time.perf_counter() - t0
-    summary["trainable_parameters"] = n_train
     write_report(out, manifest, summary, {"train/val examples": f"{len(train_ex)} / {len(val_ex)}"})
     return summary

@@ -16,7 +16,7 @@ FLAGS = {
     "--method": ("method", str, "lora (default) | bias | full"),
     "--epochs": ("epochs", float, "passes over the training data (default 3)"),
     "--max-steps": ("max_steps", int, "optimizer steps (overrides --epochs)"),
-    "--lr": ("lr", float, "peak learning rate (default 2e-4)"),
+    "--lr": ("lr", float, "peak learning rate (default: 1e-3 LoRA / 1e-4 full for classification, 2e-4 LoRA for sft)"),
     "--batch-size": ("batch_size", int, "examples per micro-batch (classification, unpacked sft)"),
     "--grad-accum": ("grad_accum", int, "micro-batches per optimizer step"),
     "--lora-r": ("lora_r", int, "LoRA rank (default 16)"),

@@ -90,8 +90,15 @@ def test_load_trained_gives_back_the_best_weights(workdir, method):
     from train.model import load_trained
 
     write_audit(workdir, passed=True)
-    assert main(TRAIN + ["--out", "run", "--method", method]) == 0
+    assert main(TRAIN + ["--out", "run", "--method", method] + (["--merge"] if method == "lora" else [])) == 0
     model, tok, manifest = load_trained(workdir / "run")
+    if method == "lora":  # --merge: a plain transformers model with the adapter folded in
+        from transformers import AutoModelForSequenceClassification
+
+        merged = AutoModelForSequenceClassification.from_pretrained(workdir / "run" / "merged").eval()
+        batch = tok(["pay my bill", "hello now"], return_tensors="pt", padding=True)
+        with torch.no_grad():
+            torch.testing.assert_close(merged(**batch).logits, model(**batch).logits, rtol=1e-4, atol=1e-5)
     assert manifest.method == method and manifest.labels == ["greet", "pay"] and manifest.gate_passed
     assert manifest.data_fingerprint == load_dataset(workdir / "train.csv").fingerprint
     val = encode_classification(load_dataset(workdir / "val.csv").records, tok, {"greet": 0, "pay": 1}, 512)
@@ -136,3 +143,20 @@ def test_sweep_file_errors_are_reported_together(workdir, capsys):
     err = capsys.readouterr().err
     assert "3 problem(s)" in err and "did you mean 'search'" in err and "params.learning_rate" in err
     assert "params.lora_r: give a non-empty list" in err
+
+
+def test_sentence_transformers_mean_pooling_ignores_padding(workdir):
+    """A model trained with mean pooling (1_Pooling/config.json) is classified from its masked token mean."""
+    from train.model import MeanPooler, load_base
+
+    (workdir / "model" / "1_Pooling").mkdir()
+    (workdir / "model" / "1_Pooling" / "config.json").write_text('{"pooling_mode_mean_tokens": true}')
+    net, tok = load_base(str(workdir / "model"), "classification", ["greet", "pay"])
+    net.eval()
+    assert isinstance(net.bert.pooler, MeanPooler) and net.config.curate_pooling == "mean"
+    with torch.no_grad():
+        alone = net(**tok(["pay"], return_tensors="pt")).logits
+        padded = net(**tok(["pay", "pay my bill now please"], return_tensors="pt", padding=True)).logits[:1]
+        hidden = net.bert(**tok(["pay"], return_tensors="pt")).last_hidden_state
+    torch.testing.assert_close(padded, alone, rtol=1e-5, atol=1e-6)
+    torch.testing.assert_close(net.classifier(hidden.mean(1)), alone, rtol=1e-5, atol=1e-6)

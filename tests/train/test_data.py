@@ -79,3 +79,29 @@ def test_packed_loss_equals_unpacked_loss():
     n = sum(t != IGNORE for e in exs for t in e["targets"])
     assert n == 13 and len(tok) == 49
     assert separate.item() / n == pytest.approx(3.8946, abs=1e-3)
+
+
+def test_holdout_is_seeded_and_stratified():
+    from tiny_models import cls_record
+
+    from train.data import holdout
+
+    recs = [cls_record(str(i), "hello", "a" if i < 30 else "b") for i in range(40)]
+    train, val = holdout(recs, 0.2, seed=1)
+    assert sorted(r["label"] for r in val) == ["a"] * 6 + ["b"] * 2  # each label keeps its 20%
+    assert {r["id"] for r in train} | {r["id"] for r in val} == {str(i) for i in range(40)}
+    assert [r["id"] for r in holdout(recs, 0.2, seed=1)[1]] == [r["id"] for r in val]
+    with pytest.raises(DataError, match="leaves 1 to train and 0 to validate"):
+        holdout(recs[:1], 0.2, seed=1)
+
+
+@pytest.mark.parametrize("ratio,n_extra", [(0.5, 2), (2.0, 8), (0.0, 0)], ids=["half", "more-than-available", "none"])
+def test_mix_adds_replay_records_with_new_ids(ratio, n_extra):
+    from train.data import mix_in
+
+    train = [sft_record(str(i), "hello", "hi") for i in range(4)]
+    general = [sft_record(f"g{i}", "good morning", "thanks") for i in range(3)]
+    mixed = mix_in(train, general, ratio, seed=0)
+    extra = mixed[4:]
+    assert mixed[:4] == train and len(extra) == n_extra
+    assert all(r["id"].startswith("mix:g") for r in extra) and len({r["id"] for r in mixed}) == len(mixed)
