@@ -13,7 +13,13 @@ class Sanitizer:
     def __init__(self, values: dict[str, str]):  # raw value -> entity type
         vals = sorted((v for v in values if len(v.strip()) >= 3), key=len, reverse=True)
         self.types = values
-        self.pattern = re.compile("|".join(re.escape(v) for v in vals)) if vals else None
+        # whole words only, case-sensitive: a PERSON span "Max" must not turn "max_rate" or "Maximum"
+        # into "<PERSON>_rate"
+        self.pattern = re.compile(r"(?<!\w)(?:" + "|".join(re.escape(v) for v in vals) + r")(?!\w)") if vals else None
+        # our own prose (rule messages) only loses values that cannot be ordinary lowercase words
+        distinctive = [v for v in vals if v != v.lower() or any(c.isdigit() or c in "@:/" for c in v)]
+        self.prose_pattern = (re.compile(r"(?<!\w)(?:" + "|".join(re.escape(v) for v in distinctive) + r")(?!\w)")
+                              if distinctive else None)
 
     @classmethod
     def from_signals(cls, ds, signals) -> "Sanitizer":
@@ -31,9 +37,16 @@ class Sanitizer:
         return cls(values)
 
     def text(self, s: str) -> str:
+        """Record-derived text (evidence, excerpts, tables, figures): every found value goes."""
         if not self.pattern or not isinstance(s, str):
             return s
         return self.pattern.sub(lambda m: f"<{self.types.get(m.group(0), 'PII')}>", s)
+
+    def prose(self, s: str) -> str:
+        """A check's own message, which may quote data: distinctive values go."""
+        if not self.prose_pattern or not isinstance(s, str):
+            return s
+        return self.prose_pattern.sub(lambda m: f"<{self.types.get(m.group(0), 'PII')}>", s)
 
     def clean(self, obj):
         """Sanitise every string inside nested dicts/lists (keys too)."""

@@ -29,11 +29,12 @@ def audit_json(result, sanitizer: Sanitizer | None = None) -> dict:
     san = sanitizer or Sanitizer({})
     rules = []
     for o in result.outcomes:
-        examples = [{"id": rid, "evidence": o.evidence.get(rid, "")} for rid in o.flagged[:EXAMPLES_PER_RULE]]
+        # only text that can quote records is sanitised; names, ids and numbers are ours
+        examples = [{"id": rid, "evidence": san.text(o.evidence.get(rid, ""))} for rid in o.flagged[:EXAMPLES_PER_RULE]]
         rules.append({"rule": o.rule, "check": o.check, "severity": o.severity, "status": o.status,
                       "value": _jsonable(o.value), "threshold": _jsonable(o.threshold), "flagged": len(o.flagged),
-                      "flagged_ids": o.flagged, "examples": examples, "message": o.message, "error": o.error,
-                      "seconds": round(o.seconds, 4)})
+                      "flagged_ids": o.flagged, "examples": examples, "message": san.prose(o.message),
+                      "error": san.prose(o.error), "seconds": round(o.seconds, 4)})
     doc = {
         "tool": {"name": "curate", "version": __version__},
         "created_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
@@ -47,7 +48,7 @@ def audit_json(result, sanitizer: Sanitizer | None = None) -> dict:
                    for r in result.stage_runs],
         "timings": result.seconds,
     }
-    return san.clean(doc)
+    return doc
 
 
 def markdown(result, doc: dict) -> str:
