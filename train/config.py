@@ -46,6 +46,7 @@ class TrainConfig:
     bf16: bool = True  # bf16 autocast (and bf16 frozen base weights for LoRA) when on a GPU; ignored on CPU
     # validation and stopping
     eval_every: int = 50  # optimizer steps between validations (and checkpoints)
+    eval_at_start: bool = False  # also validate before the first step (logged as step 0: the base model's loss)
     log_every: int = 10  # optimizer steps between train-loss log lines
     patience: int = 3  # validations without improvement before stopping early (0: never stop early)
     val_fraction: float = 0.1  # seeded holdout when no --val file is given

@@ -187,6 +187,18 @@ def train(cfg, net, pad_id: int, task: str, train_ex: list[dict], val_ex: list[d
             epoch, pos = epoch + 1, 0
 
     # -- 4. the loop -----------------------------------------------------------------------------
+    if cfg.eval_at_start and st["step"] == 0:
+        ev = evaluate(net, val_ex, val_batches, task, device, autocast, pad_id, packed)
+        ev = _all_reduce_eval(ev, device) if world > 1 else ev
+        st.update(best=ev[metric], best_step=0, best_val_loss=ev["val_loss"])
+        best_weights = trainable_state(net)
+        row = {"step": 0, "val_loss": ev["val_loss"]} | ({"val_accuracy": ev["val_accuracy"]}
+                                                         if task == "classification" else {})
+        if main_proc:
+            save_weights(net, run_dir / "adapter", cfg.method)
+            with open(run_dir / "metrics.jsonl", "a") as f:
+                f.write(json.dumps(row) + "\n")
+            log(_fmt(row))
     stream = micro_batches()
     model.train()
     t_train, tokens, loss_acc, n_acc = 0.0, 0, 0.0, 0  # since the last log line; eval time excluded

@@ -53,6 +53,7 @@ def add_parser(sub):
     p.add_argument("--layers", help="comma-separated layer indices to adapt (default: all)")
     p.add_argument("--no-pack", action="store_true", help="sft: pad batches instead of packing")
     p.add_argument("--gradient-checkpointing", action="store_true", help="recompute activations to save memory")
+    p.add_argument("--eval-at-start", action="store_true", help="validate the base model first (logged as step 0)")
     p.add_argument("--mix", action="append", default=None, metavar="FILE:RATIO",
                    help="replay data: add RATIO x len(train) records from FILE (repeatable)")
     p.add_argument("--merge", action="store_true", help="also save the LoRA merged into the base (RUN/merged)")
@@ -85,7 +86,8 @@ def config_from_args(args):
     if args.layers:
         values["layers"] = [int(x) for x in args.layers.split(",")]
     for flag, name in (("no_pack", "pack"), ("gradient_checkpointing", "gradient_checkpointing"),
-                       ("merge", "merge"), ("trust_remote_code", "trust_remote_code")):
+                       ("merge", "merge"), ("trust_remote_code", "trust_remote_code"),
+                       ("eval_at_start", "eval_at_start")):
         if getattr(args, flag):
             values[name] = flag != "no_pack"
     if args.mix:

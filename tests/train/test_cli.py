@@ -73,8 +73,10 @@ def test_no_audit_and_no_audit_api_is_refused(workdir, capsys, monkeypatch):
 
 def test_allow_failed_gate_trains_loudly_and_records_it(workdir, capsys):
     write_audit(workdir, passed=False)
-    assert main(TRAIN + ["--out", "run", "--allow-failed-gate"]) == 0
+    assert main(TRAIN + ["--out", "run", "--allow-failed-gate", "--eval-at-start"]) == 0
     err = capsys.readouterr().err
+    rows = [json.loads(ln) for ln in (workdir / "run" / "metrics.jsonl").read_text().splitlines()]
+    assert [r["step"] for r in rows] == [0, 1, 2, 3, 4] and set(rows[0]) == {"step", "val_loss", "val_accuracy"}
     assert "WARNING: the gate FAILED" in err and "max_pii_rate" in err
     run = json.loads((workdir / "run" / "run.json").read_text())
     assert run["allow_failed_gate"] is True and run["gate_passed"] is False
