@@ -1,7 +1,8 @@
 """The `dedup` stage: exact and near-duplicate clusters, per-field exact matches, conflicts.
 
 Outline (each phase a function in this package):
-  texts    record text (prompt + answer, or the text of a classification record), prompt, answer
+  texts    record text (the user and assistant turns in order; system prompts are ignored, so two
+           records that differ only in their system prompt are duplicates), prompt, answer
   shingle  normalise + shingle every text once (minhash.shingle_sets), keys for exact matching
   exact    group identical records (exact.best_of_group)
   near     MinHash LSH over one record per exact group, candidates verified by exact Jaccard
@@ -60,7 +61,7 @@ def _kind(batch: dict) -> str:
     return "sft"
 
 
-@register_stage("dedup", config=DedupConfig, columns=COLUMNS, version="1")
+@register_stage("dedup", config=DedupConfig, columns=COLUMNS, version="2")
 def dedup(batch: dict[str, list], *, config: DedupConfig) -> dict[str, list]:
     """Exact and near-duplicate clusters with evidence, per-field exact matches, conflicting answers."""
     return find_duplicates(batch, config)[0]
@@ -106,7 +107,7 @@ def find_duplicates(batch: dict[str, list], config: DedupConfig) -> tuple[dict[s
 
     cluster, kept = clusters(n, edges, rank)
     _write_clusters(out, ids, cluster, kept, rec_key, pkey, rkey, rec_sets, edges, kind)
-    _write_field_matches(out, ids, pkey, rkey, lkey, rank, prompt_sets.sizes > 0,
+    _write_field_matches(out, ids, pkey, rkey, lkey, prompt_sets.sizes > 0,
                          resp_sets.sizes > 0 if sft else None, kind)
     find_conflicts(out, ids, kind=kind, prompt_sets=prompt_sets, resp_sets=resp_sets, pkey=pkey, rkey=rkey,
                    lkey=lkey, labels=batch["label"], cluster=cluster, config=config)
@@ -142,7 +143,7 @@ def _write_clusters(out, ids, cluster, kept, rec_key, pkey, rkey, rec_sets, edge
         out["near_dup_method"][i] = "minhash" if best_method[i] == "exact" else best_method[i]
 
 
-def _write_field_matches(out, ids, pkey, rkey, lkey, rank, prompt_ok, resp_ok, kind) -> None:
+def _write_field_matches(out, ids, pkey, rkey, lkey, prompt_ok, resp_ok, kind) -> None:
     if kind == "text":
         return
     n = len(ids)

@@ -14,16 +14,16 @@ import numpy as np
 from curate.dedup.minhash import _HASH_BITS, ShingleSets
 
 U64 = np.uint64
+_MASK = U64((1 << _HASH_BITS) - 1)
 
 
-def jaccard_pairs(sets: ShingleSets, pairs: np.ndarray, *, keys: np.ndarray | None = None,
-                  chunk: int = 1 << 20) -> np.ndarray:
+def jaccard_pairs(sets: ShingleSets, pairs: np.ndarray, *, chunk: int = 1 << 20) -> np.ndarray:
     """Exact Jaccard similarity of each (i, j) row of `pairs`; two empty sets score 0."""
     pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
     out = np.zeros(len(pairs), dtype=np.float64)
     if len(pairs) == 0:
         return out
-    keys = sets.sorted_keys() if keys is None else keys
+    keys = sets.keys
     sizes = sets.sizes
     a, b = pairs[:, 0], pairs[:, 1]
     swap = sizes[a] > sizes[b]  # look up the smaller set in the larger one
@@ -43,7 +43,7 @@ def jaccard_pairs(sets: ShingleSets, pairs: np.ndarray, *, keys: np.ndarray | No
         pair_of = np.repeat(np.arange(hi - lo), ns)
         first = np.concatenate([[0], np.cumsum(ns)[:-1]])
         elem = sets.offsets[sm][pair_of] + (np.arange(total) - first[pair_of])
-        probe = (bg[pair_of].astype(np.uint64) << U64(_HASH_BITS)) | sets.hashes[elem]
+        probe = (bg[pair_of].astype(np.uint64) << U64(_HASH_BITS)) | (keys[elem] & _MASK)
         pos = np.minimum(np.searchsorted(keys, probe), len(keys) - 1)
         hit = keys[pos] == probe
         inter[lo:hi] = np.bincount(pair_of, weights=hit, minlength=hi - lo).astype(np.int64)
