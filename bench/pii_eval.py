@@ -174,8 +174,9 @@ def main():
         p_pred, p_dt, p_ct = run_presidio(analyzer, texts)
         c_pred, c_dt, c_ct = run_curate(texts)
         g_pred, g_dt, g_ct = run_curate(texts, gate_ner=False)
+        u_pred, _, _ = run_curate(texts, name_filter=False)
         m_pred, m_dt, _ = run_curate(texts, n_process=2) if args.n_process2 else (None, float("nan"), None)
-        systems = {"presidio": p_pred, "curate": c_pred, "curate-nogate": g_pred}
+        systems = {"presidio": p_pred, "curate": c_pred, "curate-nogate": g_pred, "curate-nofilter": u_pred}
         table(f"{name}: all {len(texts)} texts", systems, gold)
         if not all(held):
             table(f"{name}: held-out templates ({sum(held)} texts)", systems, gold, held)

@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass, field
 
 from curate.pii import engine
+from curate.pii.plausible import plausible
 from curate.pii.recognizers import (Span, boost_with_context, custom_recognizers, digit_count,
                                     presidio_pattern_recognizers)
 from curate.stages import register_stage
@@ -36,6 +37,7 @@ class PiiConfig:
     ner_window_words: int = 4  # words kept either side of a candidate name for NER (the model sees +-4 tokens)
     gate_ner: bool = True  # False: NER reads every whole text (slower, same entities; for checking the gate)
     cache_size: int = 200_000  # distinct texts whose spans are kept in memory
+    name_filter: bool = True  # drop NER PERSON/LOCATION spans that are UI words, not names (plausible.py)
 
 
 # Capitalised sentence openers that are not names: skipping them is what lets most chat turns skip NER.
@@ -126,12 +128,19 @@ class PiiDetector:
             return out
         jobs = [(ti, a, text[a:b]) for ti, (text, f) in enumerate(zip(texts, found)) for a, b in self.ner_regions(text, f)]
         docs = self.nlp.pipe((j[2] for j in jobs), batch_size=self.config.batch_size, n_process=self.config.n_process)
+        lower = [not any(c.isupper() for c in t) for t in texts]
         for (ti, offset, _), doc in zip(jobs, docs):
             for ent in doc.ents:
                 etype = engine.SPACY_TO_ENTITY.get(ent.label_)
-                if etype in self.ner_entities:
-                    out[ti].append(Span(offset + ent.start_char, offset + ent.end_char, etype, engine.NER_SCORE,
-                                        "SpacyRecognizer"))
+                if etype not in self.ner_entities:
+                    continue
+                start, end = offset + ent.start_char, offset + ent.end_char
+                if self.config.name_filter and etype in ("PERSON", "LOCATION"):
+                    kept = plausible(texts[ti], start, end, etype, lowercase_text=lower[ti])
+                    if kept is None:
+                        continue
+                    start, end = kept
+                out[ti].append(Span(start, end, etype, engine.NER_SCORE, "SpacyRecognizer"))
         return out
 
     # -- all together ------------------------------------------------------------------------------
@@ -174,7 +183,7 @@ def get_detector(config: PiiConfig) -> PiiDetector:
     return _DETECTORS[key]
 
 
-@register_stage("pii", config=PiiConfig, columns=("pii_spans",), row_local=True, version="1")
+@register_stage("pii", config=PiiConfig, columns=("pii_spans",), row_local=True, version="2")
 def pii(batch: dict[str, list], *, config: PiiConfig) -> dict[str, list]:
     """PII spans (presidio + secret recognizers) in every text field, with offsets into that field."""
     det = get_detector(config)

@@ -174,8 +174,21 @@ _RANDOM_TOKEN = re.compile(r"(?<![A-Za-z0-9+/_=-])[A-Za-z0-9+/_=-]{24,}(?![A-Za-
 _PRIVATE_KEY = re.compile(
     r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----[\s\S]*?(?:-----END (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----"
     r"|(?=\n\s*\n)|\Z)")
-_PASSWORD = re.compile(
-    r"(?i)\b(?:password|passwd|passphrase|pwd|passcode|pass)\b[\"']?\s*(?:[:=]|\bis\b)\s*[\"']?([^\s\"',;]{4,})")
+_PASSWORD_WORD = r"(?i)\b(?:password|passwd|passphrase|pwd|passcode|pass)\b[\"']?\s*"
+_PASSWORD = re.compile(_PASSWORD_WORD + r"[:=]\s*[\"']?([^\s\"',;]{4,})")  # password=..., pwd: ...
+_PASSWORD_IS = re.compile(_PASSWORD_WORD + r"\bis\b\s*[\"']?([^\s\"',;]{4,})")  # my password is ...
+
+
+def not_a_plain_word(value: str) -> bool:
+    """"my password is hunter2!" holds a password; "your password is used to...", "is wrong." do not:
+    a value that is only an English word (or an -ed/-ing form of one) is read as prose."""
+    from curate.pii.lexicon import is_common_word
+
+    w = value.rstrip(".!?)")
+    if not w.isalpha():
+        return True
+    return not (is_common_word(w) or any(w.lower().endswith(x) and is_common_word(w[:-len(x)])
+                                         for x in ("ed", "ing", "d")))
 
 _SUFFIX = (r"(?:Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Dr|Court|Ct|Way|Place|Pl|Terrace|Ter|"
            r"Circle|Cir|Parkway|Pkwy|Highway|Hwy|Square|Sq|Close|Crescent|Cres|Trail|Row|Alley|Loop)")
@@ -196,6 +209,8 @@ def custom_recognizers(entities: set[str]) -> list[RegexRecognizer]:
         RegexRecognizer("HighEntropyTokenRecognizer", "API_KEY", _RANDOM_TOKEN, 0.6, validate=looks_random),
         RegexRecognizer("PrivateKeyRecognizer", "PRIVATE_KEY", _PRIVATE_KEY, 1.0, needs=("private key",)),
         RegexRecognizer("PasswordRecognizer", "PASSWORD", _PASSWORD, 0.8, group=1, needs=("pass", "pwd")),
+        RegexRecognizer("PasswordRecognizer", "PASSWORD", _PASSWORD_IS, 0.8, group=1, needs=("pass", "pwd"),
+                        validate=not_a_plain_word),
         RegexRecognizer("StreetAddressRecognizer", "STREET_ADDRESS", _ADDRESS, 0.7),
     ]
     return [r for r in all_ if r.entity in entities]

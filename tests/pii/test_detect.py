@@ -59,6 +59,8 @@ NOT_PII = [
     ("identifier", "call get_user_by_email_address_and_name() first"),
     ("price-math", "$800 - $320 = $480"),
     ("password-word", "I forgot my password, how do I reset it?"),
+    ("password-is-prose", "Your password is used to log in on a new device."),
+    ("password-is-adjective", "It says my password is wrong. Can I reset it?"),
 ]
 
 
@@ -128,17 +130,43 @@ def test_cache_returns_the_same_spans_for_repeated_texts():
     assert first == again and any(s.entity_type == "CREDIT_CARD" for s in first)
 
 
-def test_every_planted_pii_value_in_sample_data_is_found():
-    planted = planted_pii()
+@pytest.fixture(scope="module")
+def sample_spans():
+    """{(record id, field): (text, role, spans)} for every field of sample_data/support_sft.jsonl."""
     ds = sample_sft()
-    by_id = {r["id"]: r for r in ds.records}
-    det = real_detector()
+    fields = [(r["id"], f) for r in ds.records for f in r["fields"]]
+    found = real_detector().detect([f["text"] for _, f in fields])
+    return {(rid, f["name"]): (f["text"], f["role"], spans) for (rid, f), spans in zip(fields, found)}
+
+
+def test_every_planted_pii_value_in_sample_data_is_found(sample_spans):
+    planted = planted_pii()
     missed = []
     for rid, field, etype, value in planted:
-        text = next(f["text"] for f in by_id[rid]["fields"] if f["name"] == field)
+        text, _, spans = sample_spans[(rid, field)]
         at = text.index(value)
-        spans = det.detect([text])[0]
         ok_types = {etype, "LOCATION"} if etype == "STREET_ADDRESS" else {etype}
         if not any(s.entity_type in ok_types and s.start <= at and at + len(value) <= s.end for s in spans):
             missed.append((rid, etype))
     assert not missed, f"{len(missed)} of {len(planted)} planted values not found: {missed}"
+
+
+def test_records_without_planted_pii_are_not_flagged(sample_spans):
+    """The other 1,940 records hold no personal data by construction. Before the name filter
+    (plausible.py) 400 of them had "PERSON" in an answer ("Settings", "Standard", "the App
+    Store") and 31 a PASSWORD ("your password is used to..."). Left: two merchant names that look
+    like surnames ("Brightmart", "Quickship") in user turns, in 10 records, none in an answer."""
+    from curate.pii.checks import CHECKED_BY_DEFAULT
+
+    planted = {rid for rid, *_ in planted_pii()}
+    flagged_any, flagged_answers, values = set(), set(), set()
+    for (rid, _), (text, role, spans) in sample_spans.items():
+        for s in spans:
+            if rid in planted or s.entity_type not in CHECKED_BY_DEFAULT:
+                continue
+            flagged_any.add(rid)
+            values.add((s.entity_type, text[s.start:s.end]))
+            if role == "assistant":
+                flagged_answers.add(rid)
+    assert flagged_answers == set()
+    assert len(flagged_any) == 10 and values == {("PERSON", "Brightmart"), ("PERSON", "Quickship")}, values
