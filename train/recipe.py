@@ -45,11 +45,12 @@ def run_training(cfg: TrainConfig, inp: Inputs, log=print) -> dict:
     from train.gate import check_gate
     from train.loop import pick_device, train
     from train.model import apply_method, default_model, load_base
-    from train.report import open_trackers, write_report
+    from train.report import check_trackers, open_trackers, write_report
 
     t0 = time.perf_counter()
     out = Path(inp.out)
     main_proc = os.environ.get("RANK", "0") == "0"  # under torchrun only rank 0 writes the run directory
+    check_trackers(cfg.log_to)
     if (out / "run.json").exists() and not inp.resume:
         raise CurateError(f"{out} already holds a training run", fix="pass --resume to continue it, or another --out")
 

@@ -66,6 +66,21 @@ def write_report(run_dir, manifest, summary: dict, extra: dict | None = None) ->
     return p
 
 
+TRACKER_MODULES = {"tensorboard": "tensorboard", "wandb": "wandb", "mlflow": "mlflow"}
+
+
+def check_trackers(names: list[str]) -> None:
+    """Fail before any work when a requested tracker's package is missing."""
+    import importlib.util
+
+    from curate.errors import CurateError
+
+    missing = [n for n in names if importlib.util.find_spec(TRACKER_MODULES[n]) is None]
+    if missing:
+        raise CurateError(f"--log-to {', '.join(missing)}: not installed",
+                          fix=f"pip install {' '.join(missing)}, or drop --log-to {missing[0]}")
+
+
 def open_trackers(names: list[str], run_dir, config: dict):
     """A function that sends each metrics row to the trackers the user asked for; each must be installed."""
     from curate.errors import CurateError

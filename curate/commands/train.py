@@ -7,6 +7,8 @@ Multi-GPU: torchrun --standalone --nproc_per_node N -m curate train DATA --out R
 
 from __future__ import annotations
 
+import os
+
 from curate.cliutil import add_load_args, console, err_console
 
 # flag -> TrainConfig field; flags default to None so a --config YAML value is only overridden when given
@@ -120,6 +122,8 @@ def run(args) -> int:
             err_console.print(f"  - {line}", markup=False)
         err_console.print("  fix: `curate clean` the data and audit again, or pass --allow-failed-gate (recorded)")
         return 1
+    if os.environ.get("RANK", "0") != "0":  # torchrun: rank 0 speaks for the run
+        return 0
     console.print(f"best step {summary['best_step']}: {summary['metric']} {summary['best_metric']:.4f} "
                   f"-> {args.out}/adapter  (report: {args.out}/report.md)")
     return 0

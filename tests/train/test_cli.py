@@ -162,3 +162,14 @@ def test_sentence_transformers_mean_pooling_ignores_padding(workdir):
         hidden = net.bert(**tok(["pay"], return_tensors="pt")).last_hidden_state
     torch.testing.assert_close(padded, alone, rtol=1e-5, atol=1e-6)
     torch.testing.assert_close(net.classifier(hidden.mean(1)), alone, rtol=1e-5, atol=1e-6)
+
+
+def test_missing_tracker_fails_before_training(workdir, capsys, monkeypatch):
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "wandb" else real(name, *a))
+    write_audit(workdir, passed=True)
+    assert main(TRAIN + ["--out", "run", "--log-to", "wandb"]) == 2
+    assert "--log-to wandb: not installed" in capsys.readouterr().err
+    assert not (workdir / "run").exists()
