@@ -28,28 +28,43 @@ class CleanResult:
     pii_mapping: dict | None = None
 
 
-def plan_fixes(result, *, drop_warned: bool = False) -> dict[str, dict[str, list]]:
-    """fix kind -> {record id: [(rule, check, evidence), ...]}.
+def plan_fixes(result, *, fix_warned: bool = False) -> dict[str, dict[str, list]]:
+    """fix kind -> {record id: [(rule, check, evidence, params), ...]}.
 
-    Repairs (scrub_pii, fix_text) apply to every flagged record. Drops apply to records flagged by
-    `error` rules, whether or not the rule's threshold was crossed (a duplicate is a duplicate),
-    and to `warn` rules only with `drop_warned`: warnings such as semantic near-duplicates need a
-    person's look before records are removed.
+    Text repair (fix_text) applies to every flagged record: it only undoes damage. Drops and PII
+    scrubbing apply to records flagged by `error` rules, whether or not the rule's threshold was
+    crossed (a duplicate is a duplicate), and to `warn` rules only with `fix_warned`: a warning
+    (semantic near-duplicates, names in maths word problems) needs a person's look first.
     """
     plan: dict[str, dict[str, list]] = {"drop": {}, "scrub_pii": {}, "fix_text": {}}
+    rules = {r.name: r for r in result.rules.rules}
     for o in result.outcomes:
         fix = CHECKS[o.check].fix
-        if fix == "drop" and o.severity == "warn" and not drop_warned:
+        if fix in ("drop", "scrub_pii") and o.severity == "warn" and not fix_warned:
             continue
         if fix and o.status in ("pass", "fail"):
+            params = rules[o.rule].params if o.rule in rules else {}
             for rid in o.flagged:
-                plan[fix].setdefault(rid, []).append((o.rule, o.check, o.evidence.get(rid, "")))
+                plan[fix].setdefault(rid, []).append((o.rule, o.check, o.evidence.get(rid, ""), params))
     return plan
 
 
-def clean(result, *, pii_mode: str = "redact", seed: int = 0, drop_warned: bool = False) -> CleanResult:
+def _scrub_types(entries) -> set | None:
+    """Entity types the flagging rules cover; None: every type their checks count by default."""
+    types: set = set()
+    for *_, params in entries:
+        if params.get("entities") is None:
+            from curate.pii.checks import CHECKED_BY_DEFAULT
+
+            types |= set(CHECKED_BY_DEFAULT)
+        else:
+            types |= set(params["entities"])
+    return types
+
+
+def clean(result, *, pii_mode: str = "redact", seed: int = 0, fix_warned: bool = False) -> CleanResult:
     ds, signals = result.dataset, result.signals
-    plan = plan_fixes(result, drop_warned=drop_warned)
+    plan = plan_fixes(result, fix_warned=fix_warned)
     pii_spans = dict(zip(signals["id"], signals["pii_spans"])) if "pii_spans" in signals.columns else {}
     pseudonymizer = None
     if plan["scrub_pii"] and pii_mode == "pseudonymize":
@@ -67,15 +82,16 @@ def clean(result, *, pii_mode: str = "redact", seed: int = 0, drop_warned: bool 
             drops += plan["scrub_pii"].get(rid, [])
         if drops:
             quarantine.append({"id": rid, "locator": loc, "record": row,
-                               "reasons": [{"rule": r, "check": c, "evidence": e} for r, c, e in drops]})
+                               "reasons": [{"rule": r, "check": c, "evidence": e} for r, c, e, _ in drops]})
             continue
         fields = rec["fields"]
         # PII first: its spans are offsets into the original texts, which text repair may move
         if rid in plan["scrub_pii"]:
             from curate.pii.scrub import scrub_record
 
-            new_texts, what = scrub_record(fields, list(pii_spans.get(rid) or []), mode=pii_mode,
-                                           pseudonymizer=pseudonymizer)
+            types = _scrub_types(plan["scrub_pii"][rid])
+            spans = [sp for sp in (pii_spans.get(rid) or []) if sp["entity_type"] in types]
+            new_texts, what = scrub_record(fields, spans, mode=pii_mode, pseudonymizer=pseudonymizer)
             for name, text in new_texts.items():
                 row = set_field(row, name, text)
             fields = [{**f, "text": new_texts.get(f["name"], f["text"])} for f in fields]

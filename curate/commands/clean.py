@@ -23,8 +23,9 @@ def add_parser(sub):
     p.add_argument("--keep-pii-mapping", metavar="FILE",
                    help="with --pii-mode pseudonymize: save original->fake values to FILE (it holds the PII!)")
     p.add_argument("--seed", type=int, default=0, help="seed for pseudonyms")
-    p.add_argument("--drop-warned", action="store_true",
-                   help="also drop records flagged by warn rules (default: only error rules drop; repairs always apply)")
+    p.add_argument("--fix-warned", action="store_true",
+                   help="also drop / scrub records flagged by warn rules (default: error rules only; "
+                        "text repairs always apply)")
     add_load_args(p)
     p.set_defaults(run=run)
 
@@ -53,7 +54,7 @@ def run(args) -> int:
     if crashed:
         raise CurateError(f"rules crashed, so their fixes are unknown: {', '.join(crashed)}",
                           fix="run `curate audit` to see the traceback in the report")
-    cleaned = clean(result, pii_mode=args.pii_mode, seed=args.seed, drop_warned=args.drop_warned)
+    cleaned = clean(result, pii_mode=args.pii_mode, seed=args.seed, fix_warned=args.fix_warned)
     m = write_clean(result, cleaned, args.out, pii_mode=args.pii_mode, mapping_file=args.keep_pii_mapping)
     t = Table(title=f"curate clean: {ds.name}", title_justify="left", show_header=False)
     for k in ("input", "kept", "quarantined", "changed_records", "changes"):
