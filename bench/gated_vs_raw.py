@@ -25,6 +25,7 @@ import argparse
 import csv
 import random
 import re
+import shutil
 import sys
 import tempfile
 import time
@@ -125,13 +126,20 @@ def main(argv=None) -> int:
         print(f"needs {DATA}/train.csv and test.csv (Banking77)", file=sys.stderr)
         return 2
 
-    from curate.embed.encode import EmbedConfig, embed_texts
-    from train import metrics
-
     train, test = read(DATA / "train.csv"), read(DATA / "test.csv")
     labels = sorted({r["label"] for r in train})
     damaged, planted = damage(train, test, labels, noise=args.noise, dups=args.dups, leaks=args.leaks, seed=args.seed)
     tmp = Path(tempfile.mkdtemp(prefix="gated_vs_raw-"))
+    try:
+        return run(args, train, test, labels, damaged, planted, tmp)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def run(args, train, test, labels, damaged, planted, tmp: Path) -> int:
+    from curate.embed.encode import EmbedConfig, embed_texts
+    from train import metrics
+
     train_path = write_csv(tmp / "banking77_damaged.csv", damaged)
     test_rows = [dict(r, id=f"test{j}") for j, r in enumerate(test)]
     test_path = write_csv(tmp / "banking77_test.csv", test_rows)
