@@ -49,7 +49,8 @@ def calibrate(batch: dict, config: DedupConfig, *, floor: float = 0.5, per_band:
         idx = np.flatnonzero((found.jaccard >= lo) & (found.jaccard < hi))
         pick = rng.choice(idx, size=min(per_band, len(idx)), replace=False) if len(idx) else []
         bands.append({"lo": lo, "hi": min(hi, 1.0), "pairs": int(len(idx)),
-                      "examples": [(ids[found.pairs[k, 0]], ids[found.pairs[k, 1]], float(found.jaccard[k])) for k in pick]})
+                      "examples": [(ids[found.pairs[k, 0]], ids[found.pairs[k, 1]], float(found.jaccard[k]))
+                                   for k in pick]})
     copies = np.flatnonzero((rep >= 0) & (rep != np.arange(n)))
     removed = []
     for t in (0.5, 0.6, 0.7, 0.8, 0.9, 1.0):

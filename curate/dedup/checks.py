@@ -53,8 +53,11 @@ def max_near_duplicate_rate(signals, ctx, *, max_rate: float = 0.01) -> CheckRes
     of, jac, field = _col(signals, "near_dup_of"), _col(signals, "near_dup_jaccard"), _col(signals, "near_dup_field")
     method = _col(signals, "near_dup_method")
     mask = [is_set(v) for v in of]
-    evidence = [f"near-duplicate of {o} ({'Jaccard ' + _fmt_j(j) if mt in (None, 'minhash') else f'{mt} similarity {_fmt_j(j)}'}"
-                f", field {f})" if m else "" for o, j, f, mt, m in zip(of, jac, field, method, mask)]
+    def how(j, mt):  # MinHash pairs report the shingle Jaccard; the embedding hook its own similarity
+        return f"Jaccard {_fmt_j(j)}" if mt in (None, "minhash") or mt != mt else f"{mt} similarity {_fmt_j(j)}"
+
+    evidence = [f"near-duplicate of {o} ({how(j, mt)}, field {f})" if m else ""
+                for o, j, f, mt, m in zip(of, jac, field, method, mask)]
     res = rate_check(signals, mask, evidence, max_rate=max_rate, message="are near-duplicates")
     clusters: dict = {}
     for rid, cl, o, j, m in zip(signals["id"], _col(signals, "near_dup_cluster"), of, jac, mask):
@@ -82,19 +85,22 @@ def max_eval_leakage(signals, ctx, *, max_count: int = 0) -> CheckResult:
         lst = list(lst)
         flagged.append(rid)
         first = lst[0]
-        how = "identical after normalisation" if float(first["similarity"]) >= 1.0 else f"Jaccard {_fmt_j(first['similarity'])}"
+        sim = float(first["similarity"])
+        how = "identical after normalisation" if sim >= 1.0 else f"Jaccard {_fmt_j(sim)}"
         more = f" and {len(lst) - 1} more" if len(lst) > 1 else ""
         evidence[rid] = f"prompt appears in eval set {first['set']} as {first['id']} ({how}){more}"
-        table += [{"train_id": rid, "set": d["set"], "eval_id": d["id"], "similarity": float(d["similarity"])} for d in lst]
+        table += [{"train_id": rid, "set": d["set"], "eval_id": d["id"], "similarity": float(d["similarity"])}
+                  for d in lst]
     scope = f"eval sets: {', '.join(checked)}"
     return CheckResult(value=len(flagged), passed=n > 0 and len(flagged) <= max_count, threshold=max_count,
                        flagged=flagged, evidence=evidence, details={"table": table, "eval_sets": checked},
-                       message=f"{len(flagged)} of {n} training records leak into an eval set (max {max_count}; {scope})")
+                       message=f"{len(flagged)} of {n} training records leak into an eval set "
+                               f"(max {max_count}; {scope})")
 
 
 @register_check("max_conflicting_answers", needs=("dedup",))
 def max_conflicting_answers(signals, ctx, *, max_count: int = 0) -> CheckResult:
-    """At most `max_count` records share a (near-)identical prompt with a record that answers or labels it differently."""
+    """At most `max_count` records share a (near-)identical prompt with a record answering or labelling it otherwise."""
     conf = _col(signals, "conflicts_with")
     n = len(signals)
     labels = {}
@@ -112,7 +118,8 @@ def max_conflicting_answers(signals, ctx, *, max_count: int = 0) -> CheckResult:
         if c.get("label") is not None:
             evidence[rid] = f"labelled {labels.get(rid, '?')}, but {c['id']} has {c['label']} ({same}){more}"
         else:
-            evidence[rid] = f"answers differently from {c['id']} ({same}, answer Jaccard {_fmt_j(c['answer_jaccard'])}){more}"
+            evidence[rid] = (f"answers differently from {c['id']} ({same}, "
+                             f"answer Jaccard {_fmt_j(c['answer_jaccard'])}){more}")
         for e in lst:
             key = tuple(sorted((rid, e["id"])))
             if key not in seen:

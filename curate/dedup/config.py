@@ -38,7 +38,7 @@ class DedupConfig:
     shingle: str = DEFAULT_SHINGLE  # "word" or "char" n-grams of the normalised text
     ngram: int = DEFAULT_NGRAM  # shingle size, in words or characters
     keep: str = "first"  # which record of a cluster is kept: first | longest (answer/text length)
-    conflict_threshold: float = 1.0  # prompt Jaccard at/above which prompts count as the same (1.0: identical after normalisation)
+    conflict_threshold: float = 1.0  # prompt Jaccard from which prompts are "the same" (1.0: equal once normalised)
     recall: float = 0.99  # LSH probability of catching a pair exactly at the threshold
     seed: int = 1  # MinHash permutation seed
 
