@@ -1576,6 +1576,21 @@ class SimIndex:
             self.post.setdefault(s, []).append(d)
 
 
+def turn_shingles(text, n=5):
+    """Character 5-grams of a normalised user turn: what leakage checks compare (greetings included)."""
+    t = norm_prompt(text)
+    return {t[i:i + n] for i in range(max(1, len(t) - n + 1))}
+
+
+def train_turn_index(sft):
+    idx = SimIndex()
+    for r in sft:
+        for m in r["messages"]:
+            if m["role"] == "user":
+                idx.add(turn_shingles(m["content"]), r["id"] if "id" in r else r.get("uid"))
+    return idx
+
+
 def pairs_at_or_above(texts, threshold):
     """All pairs (key_a, key_b, jaccard) with Jaccard >= threshold, via an inverted index."""
     idx = SimIndex()
@@ -1739,8 +1754,10 @@ class Generator:
         self.prompts = set()      # normalised first user turns
         self.user_turns = set()   # normalised user turns of any position
 
-    def accept_ok(self, rec):
+    def accept_ok(self, rec, extra_ok=None):
         msgs = render(rec)
+        if extra_ok is not None and not extra_ok(msgs):
+            return None
         fu = norm_prompt(first_user(msgs))
         if fu in self.prompts:
             return None
@@ -1763,10 +1780,10 @@ class Generator:
                 self.user_turns.add(norm_prompt(m["content"]))
         self.index.add(sh if sh is not None else shingles(convo_text(msgs)), key)
 
-    def make(self, t, key, tries=400, **kw):
+    def make(self, t, key, tries=400, extra_ok=None, **kw):
         for _ in range(tries):
             rec = gen_conversation(t, self.rng, **kw)
-            ok = self.accept_ok(rec)
+            ok = self.accept_ok(rec, extra_ok)
             if ok:
                 msgs, fu, uts, sh = ok
                 self.register(key, msgs, sh)
@@ -2741,12 +2758,20 @@ def sft_key(recs, ids):
 N_EVAL = 200
 
 
-def build_eval(rng, gen, leak_sources, ids):
+def build_eval(rng, gen, leak_sources, ids, sft):
     weights = [t["size"] for t in REGULAR_TOPICS]
     out = []
+    # Whole-conversation diversity is not enough: the same question with another greeting is
+    # leakage too (what a per-turn leakage check finds), so clean eval turns stay far from train's.
+    turns = train_turn_index(sft)
+
+    def far_from_train(msgs):
+        return all(turns.best(turn_shingles(m["content"]))[0] < CLEAN_MAX_JACCARD
+                   for m in msgs if m["role"] == "user")
+
     for i in range(N_EVAL - N_EVAL_LEAKS):
         t = rng.choices(REGULAR_TOPICS, weights)[0]
-        rec = gen.make(t, ("eval", i))
+        rec = gen.make(t, ("eval", i), tries=2000, extra_ok=far_from_train)
         out.append({"topic": t["name"], "messages": render(rec), "kind": "clean", "meta": {}})
     variants = (["verbatim_record"] * 3 + ["same_prompt_new_answer"] * 3
                 + ["normalised_prompt"] * 3 + ["edited_prompt"] * 3)
@@ -3193,6 +3218,12 @@ def verify_eval(c, ev, sft):
     clean = [r for r in ev if r["kind"] == "clean"]
     for r in ev:
         c.ok(not check_record(r["messages"]), "eval %s not clean: %s" % (r["id"], check_record(r["messages"])))
+    turns = train_turn_index(sft)
+    for r in clean:
+        for m in r["messages"]:
+            if m["role"] == "user":
+                tj, tother = turns.best(turn_shingles(m["content"]))
+                c.ok(tj < CLEAN_MAX_JACCARD, "eval %s user turn near train %s (%.3f)" % (r["id"], tother, tj))
     for r in clean:
         j, other = train_idx.best(shingles(convo_text(r["messages"])))
         c.ok(j < CLEAN_MAX_JACCARD, "eval %s near train %s (%.3f)" % (r["id"], other, j))
@@ -3387,7 +3418,7 @@ def write_readme(path, key, sft, ev, prod, itrain, itest):
     add("| problem | count | ids | how it was planted |")
     add("|---|---|---|---|")
     lk = E["problems"]["leaked_from_train"]
-    add("| `leaked_from_train` | %d | %s | `exact` (6): first user turn identical to a train record's (3 whole record verbatim, 3 with a newly generated answer); `near` (6): 3 differ only by case/whitespace/trailing punctuation, 3 have 1-2 word edits in the prompt (answers copied). Key: id, leaked_from, kind, variant |" % (
+    add("| `leaked_from_train` | %d | %s | `exact` (6): first user turn identical to a train record's (3 whole record verbatim, 3 with a newly generated answer); `near` (6): 3 differ only by case/whitespace/trailing punctuation, 3 have 1-2 word edits in the prompt (answers copied). Key: id, leaked_from, kind, variant. Every other eval user turn is kept at char 5-gram Jaccard < 0.5 from every train user turn, so nothing else leaks |" % (
         lk["count"], id_list(lk["entries"])))
     add("")
     add("## production_queries.jsonl")
@@ -3452,7 +3483,7 @@ def main(out_dir=HERE):
     gen = Generator(sft_rng)
     sft, ids, leak_sources = build_sft(sft_rng, gen)
     gen.rng = eval_rng
-    ev = build_eval(eval_rng, gen, leak_sources, ids)
+    ev = build_eval(eval_rng, gen, leak_sources, ids, sft)
     sft_user_norms = {norm_prompt(m["content"]) for r in sft + ev for m in r["messages"] if m["role"] == "user"}
     prod = build_production(prod_rng, sft_user_norms)
     itrain, itest = build_intents(intent_rng)
