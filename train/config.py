@@ -35,6 +35,8 @@ class TrainConfig:
     warmup_ratio: float = 0.06  # fraction of steps with linear warmup, then cosine to min_lr_ratio
     min_lr_ratio: float = 0.0  # final lr as a fraction of the peak
     max_grad_norm: float = 1.0  # gradient clipping
+    label_smoothing: float = 0.0  # classification: cross-entropy label smoothing on the training loss (not validation)
+    head_init: str = ""  # classification: "" = random head | probe = logistic regression on frozen features (LP-FT)
     epochs: float = 3.0  # passes over the training data (the step budget when max_steps is 0)
     max_steps: int = 0  # optimizer steps; 0 = from epochs
     batch_size: int = 32  # classification: examples per micro-batch; sft: packed rows per micro-batch
@@ -88,6 +90,10 @@ class TrainConfig:
             p.append("one of epochs or max_steps must be > 0")
         if self.pack and self.pack_tokens < self.max_length:
             p.append(f"pack_tokens ({self.pack_tokens}) must be >= max_length ({self.max_length})")
+        if not 0 <= self.label_smoothing < 1:
+            p.append(f"label_smoothing must be in [0, 1) (got {self.label_smoothing})")
+        if self.head_init not in ("", "probe"):
+            p.append(f"head_init '{self.head_init}' is not '' or probe")
         if self.metric not in ("", "val_loss", "val_accuracy"):
             p.append(f"metric '{self.metric}' is not val_loss or val_accuracy")
         for target in self.log_to:

@@ -40,7 +40,7 @@ def lr_lambda(step: int, total: int, warmup: int, min_ratio: float) -> float:
     return min_ratio + (1 - min_ratio) * 0.5 * (1 + math.cos(math.pi * progress))
 
 
-def loss_and_correct(net, batch: dict, task: str) -> tuple[torch.Tensor, int]:
+def loss_and_correct(net, batch: dict, task: str, label_smoothing: float = 0.0) -> tuple[torch.Tensor, int]:
     """Summed (not averaged) loss over the batch's supervised tokens/examples, and correct predictions.
 
     Summing here and dividing by the supervised count of the whole accumulated step is what makes
@@ -49,7 +49,7 @@ def loss_and_correct(net, batch: dict, task: str) -> tuple[torch.Tensor, int]:
     """
     if task == "classification":
         logits = net(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"]).logits.float()
-        loss = F.cross_entropy(logits, batch["labels"], reduction="sum")
+        loss = F.cross_entropy(logits, batch["labels"], reduction="sum", label_smoothing=label_smoothing)
         return loss, int((logits.argmax(-1) == batch["labels"]).sum())
     keep = batch["targets"] != IGNORE
     # logits only where there is a target: the vocabulary projection is the biggest matmul for small
@@ -65,7 +65,8 @@ def loss_and_correct(net, batch: dict, task: str) -> tuple[torch.Tensor, int]:
 
 
 def accumulate(model, examples, micro_batches: list[list[int]], task: str, *, packed: bool, pad_id: int,
-               device, autocast=contextlib.nullcontext, world: int = 1) -> tuple[float, float, int]:
+               device, autocast=contextlib.nullcontext, world: int = 1,
+               label_smoothing: float = 0.0) -> tuple[float, float, int]:
     """Forward/backward over one optimizer step's micro-batches; gradients are left in .grad.
 
     The loss is divided by the supervised tokens (sft) or examples (classification) of the whole
@@ -85,7 +86,7 @@ def accumulate(model, examples, micro_batches: list[list[int]], task: str, *, pa
         sync = contextlib.nullcontext() if (world == 1 or k == len(micro_batches) - 1) else model.no_sync()
         with sync:
             with autocast():
-                loss_sum, _ = loss_and_correct(model, batch, task)
+                loss_sum, _ = loss_and_correct(model, batch, task, label_smoothing)
             (loss_sum * world / n_sup).backward()
         total += loss_sum.item()
         tokens += int(batch["attention_mask"].sum()) if "attention_mask" in batch else batch["input_ids"].numel()
@@ -207,7 +208,8 @@ def train(cfg, net, pad_id: int, task: str, train_ex: list[dict], val_ex: list[d
         t_step = time.perf_counter()
         group = [next(stream) for _ in range(cfg.grad_accum)]
         loss_sum, n_sup, n_tok = accumulate(model, train_ex, [idx for _, _, idx in group], task, packed=packed,
-                                            pad_id=pad_id, device=device, autocast=autocast, world=world)
+                                            pad_id=pad_id, device=device, autocast=autocast, world=world,
+                                            label_smoothing=cfg.label_smoothing if task == "classification" else 0.0)
         loss_acc, n_acc, tokens = loss_acc + loss_sum, n_acc + n_sup, tokens + n_tok
         torch.nn.utils.clip_grad_norm_(params, cfg.max_grad_norm)
         opt.step()

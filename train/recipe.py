@@ -97,6 +97,13 @@ def run_training(cfg: TrainConfig, inp: Inputs, log=print) -> dict:
     else:
         train_ex = D.encode_sft(train_recs, tok, cfg.max_length, inp.data)
         val_ex = D.encode_sft(val_recs, tok, cfg.max_length, inp.val or "--val-fraction holdout")
+    probe = {}
+    if cfg.head_init == "probe" and not (inp.resume and (out / "checkpoint").exists()):
+        if task != "classification":
+            raise CurateError("--head-init probe is for classification", fix="drop --head-init for sft")
+        from train.probe import fit_head
+
+        probe = fit_head(net, train_ex, tok.pad_token_id, val_examples=val_ex, log=log)
     net = apply_method(net, task, cfg)
     n_train = sum(p.numel() for p in net.parameters() if p.requires_grad)
     log(f"{task}: {len(train_ex)} train / {len(val_ex)} val examples, method {cfg.method}, "
@@ -107,7 +114,7 @@ def run_training(cfg: TrainConfig, inp: Inputs, log=print) -> dict:
                            val_path=inp.val, val_fingerprint=val_ds.fingerprint if val_ds else None,
                            audit_path=gate.audit_path, gate_passed=gate.passed,
                            allow_failed_gate=inp.allow_failed_gate, labels=labels,
-                           config=cfg.to_dict() | {"mix_sources": mixed, "failed_rules_overridden":
+                           config=cfg.to_dict() | probe | {"mix_sources": mixed, "failed_rules_overridden":
                                                    gate.failed_rules if inp.allow_failed_gate else []},
                            curate_version=__version__)
     if main_proc:

@@ -33,6 +33,9 @@ FLAGS = {
     "--val-fraction": ("val_fraction", float, "seeded holdout when no --val is given (default 0.1)"),
     "--metric": ("metric", str, "val_loss | val_accuracy: what picks the best step"),
     "--seed": ("seed", int, "seed for weights, dropout and data order (default 0)"),
+    "--label-smoothing": ("label_smoothing", float, "classification: label smoothing on the training loss (default 0)"),
+    "--head-init": ("head_init", str, "classification: probe = fit the head by logistic regression on frozen "
+                                      "features first (linear probe, then fine-tune)"),
     "--warmup-ratio": ("warmup_ratio", float, "fraction of steps warming up (default 0.06)"),
     "--weight-decay": ("weight_decay", float, "AdamW weight decay on matrices (default 0.01)"),
 }
