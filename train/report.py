@@ -2,42 +2,23 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
-
-def read_metrics(run_dir) -> list[dict]:
-    p = Path(run_dir) / "metrics.jsonl"
-    return [json.loads(ln) for ln in p.read_text().splitlines() if ln.strip()] if p.exists() else []
+from train.overfit import read_metrics
 
 
-def loss_svg(rows: list[dict], width: int = 560, height: int = 240) -> str:
-    """Train and validation loss against step, as a dependency-free SVG."""
-    series = {k: [(r["step"], r[k]) for r in rows if r.get(k) is not None] for k in ("train_loss", "val_loss")}
-    pts = [p for s in series.values() for p in s]
-    if not pts:
-        return ""
-    x0, x1 = min(p[0] for p in pts), max(p[0] for p in pts)
-    y0, y1 = min(p[1] for p in pts), max(p[1] for p in pts)
-    pad = 36
+def loss_svg(rows: list[dict]) -> str:
+    """Train and validation loss against step (the same chart `curate eval` shows), or "" if none."""
+    from train.eval_report import curves_svg
+    from train.overfit import curves
 
-    def xy(x, y):
-        sx = pad + (x - x0) / max(x1 - x0, 1e-9) * (width - 2 * pad)
-        sy = height - pad - (y - y0) / max(y1 - y0, 1e-9) * (height - 2 * pad)
-        return f"{sx:.1f},{sy:.1f}"
-
-    colours = {"train_loss": "#1f77b4", "val_loss": "#d62728"}
-    lines = [f'<polyline fill="none" stroke="{colours[k]}" stroke-width="2" points="{" ".join(xy(*p) for p in s)}"/>'
-             for k, s in series.items() if s]
-    labels = [f'<text x="{pad}" y="14" font-size="12">loss {y0:.3f} .. {y1:.3f}, steps {x0} .. {x1}: '
-              f'<tspan fill="#1f77b4">train</tspan> / <tspan fill="#d62728">validation</tspan></text>']
-    return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}">'
-            f'<rect width="100%" height="100%" fill="white"/>{"".join(labels + lines)}</svg>\n')
+    c = curves(rows)
+    return curves_svg(c) + "\n" if c.get("train_loss") or c.get("val_loss") else ""
 
 
 def write_report(run_dir, manifest, summary: dict, extra: dict | None = None) -> Path:
     run_dir = Path(run_dir)
-    rows = read_metrics(run_dir)
+    rows = read_metrics(run_dir / "metrics.jsonl")
     svg = loss_svg(rows)
     if svg:
         (run_dir / "loss.svg").write_text(svg)

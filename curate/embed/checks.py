@@ -178,7 +178,7 @@ def max_semantic_leakage(signals, ctx, *, max_rate: float = 0.0) -> CheckResult:
     return res
 
 
-@register_check("max_label_issue_rate", needs=("embed", "label_issues"), formats=("classification",))
+@register_check("max_label_issue_rate", needs=("embed", "label_issues"), formats=("classification",), fix="drop")
 def max_label_issue_rate(signals, ctx, *, max_rate: float = 0.02) -> CheckResult:
     """At most `max_rate` of the records look mislabelled (cross-validated classifier on embeddings disagrees)."""
     n = len(signals)
