@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass, field
 
 from curate.pii import engine
-from curate.pii.plausible import plausible
+from curate.pii.plausible import pattern_plausible, plausible
 from curate.pii.recognizers import (Span, boost_with_context, custom_recognizers, digit_count,
                                     presidio_pattern_recognizers)
 from curate.stages import register_stage
@@ -86,7 +86,7 @@ class PiiDetector:
                 out.extend(boost_with_context(text, s, g.context) for s in g.find(text))
         for r in self.custom:
             out.extend(r.find(text))
-        return out
+        return [s for s in out if pattern_plausible(text, s.start, s.end, s.entity_type)]
 
     # -- NER gate ----------------------------------------------------------------------------------
     def ner_regions(self, text: str, found: tuple[Span, ...] = ()) -> list[tuple[int, int]]:
@@ -183,7 +183,7 @@ def get_detector(config: PiiConfig) -> PiiDetector:
     return _DETECTORS[key]
 
 
-@register_stage("pii", config=PiiConfig, columns=("pii_spans",), row_local=True, version="2")
+@register_stage("pii", config=PiiConfig, columns=("pii_spans",), row_local=True, version="4")
 def pii(batch: dict[str, list], *, config: PiiConfig) -> dict[str, list]:
     """PII spans (presidio + secret recognizers) in every text field, with offsets into that field."""
     det = get_detector(config)
