@@ -71,24 +71,21 @@ def find_audit(fingerprint: str, explicit=None, root: Path = Path(".")) -> Path 
     return max(hits, key=lambda p: p.stat().st_mtime) if hits else None
 
 
-def run_audit_if_possible(ds, out_dir: Path, log=print):
-    """Run `curate audit` (default rules) through its Python API; None when it is not available."""
-    try:
-        from curate.audit import run_audit
-        from curate.report.write import write_outputs
-    except ImportError:
-        return None
-    log(f"no audit of {ds.path} yet: running `curate audit` (default rules) into {out_dir}")
-    write_outputs(run_audit(ds), out_dir)
-    p = Path(out_dir) / "audit.json"
-    return p if p.exists() else None
+def run_audit_now(ds, out_dir: Path, rules: str = "default", log=print) -> Path:
+    """Run `curate audit` through its Python API and write its outputs where `find_audit` looks."""
+    from curate.audit import run_audit
+    from curate.report.write import write_outputs
+
+    log(f"no audit of {ds.path} yet: running `curate audit --rules {rules}` into {out_dir}")
+    write_outputs(run_audit(ds, rules=rules), out_dir)
+    return Path(out_dir) / "audit.json"
 
 
-def check_gate(ds, *, audit=None, allow_failed: bool = False, log=print) -> GateResult:
+def check_gate(ds, *, audit=None, rules: str = "default", allow_failed: bool = False, log=print) -> GateResult:
     """Find or run the audit of `ds`; a failed or missing gate is an error unless `allow_failed`."""
     path = find_audit(ds.fingerprint, audit)
     if path is None:
-        path = run_audit_if_possible(ds, Path("curate-out") / ds.name, log)
+        path = run_audit_now(ds, Path("curate-out") / ds.name, rules, log)
     if path is None:
         if not allow_failed:
             raise CurateError(f"{ds.path}: no audit of this data found (fingerprint {ds.fingerprint[:12]}...; "

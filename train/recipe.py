@@ -33,6 +33,7 @@ class Inputs:
     out: str  # run directory
     val: str | None = None  # validation file (else a seeded --val-fraction holdout)
     audit: str | None = None  # explicit audit.json (else found by fingerprint, or run)
+    rules: str = "default"  # rules for the audit run when none is found (e.g. classification)
     allow_failed_gate: bool = False  # train even though the gate failed (recorded in run.json)
     resume: bool = False  # continue from RUN/checkpoint
     load_kwargs: dict = field(default_factory=dict)  # format/field overrides for load_dataset
@@ -56,7 +57,7 @@ def run_training(cfg: TrainConfig, inp: Inputs, log=print) -> dict:
 
     # -- gate ------------------------------------------------------------------------------------
     ds = load_dataset(inp.data, **inp.load_kwargs)
-    gate = check_gate(ds, audit=inp.audit, allow_failed=inp.allow_failed_gate, log=log)
+    gate = check_gate(ds, audit=inp.audit, rules=inp.rules, allow_failed=inp.allow_failed_gate, log=log)
     if gate.passed is False and not inp.allow_failed_gate:
         raise GateFailed(gate.audit_path, gate.failed_rules)
 

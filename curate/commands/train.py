@@ -48,6 +48,8 @@ def add_parser(sub):
     p.add_argument("--out", required=True, help="run directory (adapter/, run.json, metrics.jsonl, report.md)")
     p.add_argument("--val", help="validation file (e.g. from `curate split`); default: a --val-fraction holdout")
     p.add_argument("--audit", help="audit.json to gate on (default: found by fingerprint in ./curate-out/)")
+    p.add_argument("--rules", default="default",
+                   help="rules for the audit `curate train` runs when it finds none (e.g. classification)")
     p.add_argument("--allow-failed-gate", action="store_true",
                    help="train even though the gate failed or no audit exists (LOUD, recorded in run.json)")
     p.add_argument("--resume", action="store_true", help="continue RUN from its last checkpoint")
@@ -109,7 +111,7 @@ def run(args) -> int:
     load_kwargs = {k: getattr(args, k) for k in ("format", "text_field", "label_field", "prompt_field",
                                                  "response_field", "messages_field", "id_field", "split")
                    if getattr(args, k) is not None}
-    inp = Inputs(data=args.data, out=args.out, val=args.val, audit=args.audit,
+    inp = Inputs(data=args.data, out=args.out, val=args.val, audit=args.audit, rules=args.rules,
                  allow_failed_gate=args.allow_failed_gate, resume=args.resume, load_kwargs=load_kwargs)
     say = lambda msg: err_console.print(msg, markup=False, soft_wrap=True)  # noqa: E731
     try:

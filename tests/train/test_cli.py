@@ -64,11 +64,14 @@ def test_audit_of_other_data_is_rejected(workdir, capsys):
     assert "audits different data" in capsys.readouterr().err
 
 
-def test_no_audit_and_no_audit_api_is_refused(workdir, capsys, monkeypatch):
-    monkeypatch.setattr("train.gate.run_audit_if_possible", lambda *a, **k: None)
-    assert main(TRAIN + ["--out", "run"]) == 2
+def test_no_audit_runs_one_with_the_given_rules_and_gates_on_it(workdir, capsys):
+    (workdir / "big.yaml").write_text("rules:\n  - {check: min_records, severity: error, params: {min_count: 1000}}\n")
+    assert main(TRAIN + ["--out", "run", "--rules", str(workdir / "big.yaml")]) == 1
     err = capsys.readouterr().err
-    assert "no audit of this data found" in err and "--allow-failed-gate" in err
+    assert "running `curate audit --rules" in err and "min_records" in err
+    doc = json.loads((workdir / "curate-out" / "train" / "audit.json").read_text())
+    assert doc["rules_file"].endswith("big.yaml") and doc["gate"]["failed_rules"] == ["min_records"]
+    assert not (workdir / "run").exists()
 
 
 def test_allow_failed_gate_trains_loudly_and_records_it(workdir, capsys):
