@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from html import escape
 
-from curate.report.svg import bar_chart, histogram
+from curate.report.svg import hbars, histogram
 
 MAX_TABLE_ROWS = 50
 MAX_FLAGGED_ROWS = 2000
@@ -164,7 +164,7 @@ def _overview(result, doc) -> str:
 
         counts = Counter(r["label"] for r in ds.records).most_common()
         shown = counts if len(counts) <= 25 else counts[:12] + counts[-12:]
-        figs.append(bar_chart([(k, v) for k, v in shown], title=f"records per label ({len(counts)} labels)"))
+        figs.append(hbars([(k, v, v, "#4e79a7") for k, v in shown], title=f"records per label ({len(counts)} labels)"))
     info = (f"<table><tbody><tr><th>records</th><td>{len(ds)}</td></tr><tr><th>format</th><td>{_e(ds.format)}</td></tr>"
             f"<tr><th>mapping</th><td>{_e(ds.mapping.describe())}</td></tr>"
             + "".join(f"<tr><th>eval set</th><td>{_e(e['path'])} ({e['records']} records)</td></tr>" for e in doc["eval_sets"])
