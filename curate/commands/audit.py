@@ -6,6 +6,7 @@ Exit 0 when the gate passes, 1 when it fails, 2 for bad input or configuration.
 from __future__ import annotations
 
 from curate.cliutil import add_load_args, console, err_console, load_from_args
+from curate.report.write import fmt_value
 
 
 def add_parser(sub):
@@ -57,7 +58,7 @@ def print_verdict(result, con) -> None:
     for o in result.outcomes:
         st = "warn" if o.status == "fail" and o.severity == "warn" else o.status
         color = "yellow" if st == "warn" else style[o.status]
-        t.add_row(escape(o.rule), o.severity, f"[{color}]{st}[/{color}]", _fmt(o.value), _fmt(o.threshold),
+        t.add_row(escape(o.rule), o.severity, f"[{color}]{st}[/{color}]", fmt_value(o.value), fmt_value(o.threshold),
                   str(len(o.flagged)), escape(o.message))
     con.print(t)
     g = result.gate
@@ -67,8 +68,3 @@ def print_verdict(result, con) -> None:
         why = g["failed_rules"] + g["reasons"]
         con.print(f"[bold red]gate FAILED[/bold red]: {escape(', '.join(why))}")
 
-
-def _fmt(v) -> str:
-    if isinstance(v, float):
-        return f"{v:.4g}"
-    return "" if v is None else str(v)

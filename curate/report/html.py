@@ -6,6 +6,7 @@ import re
 from html import escape
 
 from curate.report.svg import hbars, histogram
+from curate.report.write import fmt_value
 
 MAX_TABLE_ROWS = 50
 MAX_FLAGGED_ROWS = 2000
@@ -100,7 +101,7 @@ def render_html(result, doc: dict, san) -> str:
     # summary table
     rows = "".join(
         f"<tr><td><a href='#rule-{_e(o['rule'])}'>{_e(o['rule'])}</a></td><td>{_e(o['severity'])}</td>"
-        f"<td>{_status_badge(o)}</td><td class=num>{_e(_fmt(o['value']))}</td><td class=num>{_e(_fmt(o['threshold']))}</td>"
+        f"<td>{_status_badge(o)}</td><td class=num>{_e(fmt_value(o['value']))}</td><td class=num>{_e(fmt_value(o['threshold']))}</td>"
         f"<td class=num>{o['flagged']}</td><td>{_e(o['message'])}</td></tr>" for o in doc["rules"])
     parts.append("<h2>Rules</h2><div class=card><table id=rules><thead><tr><th>rule</th><th>severity</th><th>status</th>"
                  f"<th>value</th><th>threshold</th><th>flagged</th><th>finding</th></tr></thead><tbody>{rows}</tbody></table></div>")
@@ -138,11 +139,6 @@ def render_html(result, doc: dict, san) -> str:
     parts.append(f"<script>{FILTER_JS}</script></main></body></html>")
     return "".join(parts)
 
-
-def _fmt(v):
-    if isinstance(v, float):
-        return f"{v:.4g}"
-    return "" if v is None else v
 
 
 def _overview(result, doc) -> str:

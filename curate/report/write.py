@@ -62,7 +62,7 @@ def markdown(result, doc: dict) -> str:
     icon = {"pass": "✅ pass", "fail": "❌ fail", "error": "💥 error", "skipped": "⏭ skipped"}
     for r in doc["rules"]:
         status = icon[r["status"]] if r["severity"] == "error" or r["status"] != "fail" else "⚠️ warn"
-        lines.append(f"| {r['rule']} | {r['severity']} | {status} | {_fmt(r['value'])} | {_fmt(r['threshold'])} | {r['flagged']} |")
+        lines.append(f"| {r['rule']} | {r['severity']} | {status} | {fmt_value(r['value'])} | {fmt_value(r['threshold'])} | {r['flagged']} |")
     lines.append("")
     for r in doc["rules"]:
         if r["status"] in ("fail", "error"):
@@ -74,7 +74,8 @@ def markdown(result, doc: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _fmt(v) -> str:
+def fmt_value(v) -> str:
+    """A rule value or threshold as the terminal, report.md and report.html show it."""
     if isinstance(v, float):
         return f"{v:.4g}"
     return "" if v is None else str(v)
