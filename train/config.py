@@ -36,7 +36,12 @@ class TrainConfig:
     min_lr_ratio: float = 0.0  # final lr as a fraction of the peak
     max_grad_norm: float = 1.0  # gradient clipping
     label_smoothing: float = 0.0  # classification: cross-entropy label smoothing on the training loss (not validation)
-    head_init: str = ""  # classification: "" = random head | probe = logistic regression on frozen features (LP-FT)
+    head: str = ""  # classification: linear | cosine (scale x cosine to class vectors); "" = cosine for
+    # sentence-transformers models (MiniLM), linear otherwise
+    head_scale: float = 20.0  # cosine head: logit scale (MiniLM's contrastive training used 20)
+    head_init: str = ""  # classification: random | probe = logistic regression on frozen features (LP-FT, linear
+    # head) | prototype = class means of frozen features (cosine head); "" = prototype for cosine, random for linear
+    head_lr: float = 0.0  # classification: peak lr of the fresh head; 0 = max(lr, 1e-3)
     epochs: float = 3.0  # passes over the training data (the step budget when max_steps is 0)
     max_steps: int = 0  # optimizer steps; 0 = from epochs
     batch_size: int = 32  # classification: examples per micro-batch; sft: packed rows per micro-batch
@@ -92,8 +97,18 @@ class TrainConfig:
             p.append(f"pack_tokens ({self.pack_tokens}) must be >= max_length ({self.max_length})")
         if not 0 <= self.label_smoothing < 1:
             p.append(f"label_smoothing must be in [0, 1) (got {self.label_smoothing})")
-        if self.head_init not in ("", "probe"):
-            p.append(f"head_init '{self.head_init}' is not '' or probe")
+        if self.head not in ("", "linear", "cosine"):
+            p.append(f"head '{self.head}' is not linear or cosine{did_you_mean(self.head, ('linear', 'cosine'))}")
+        inits = ("", "random", "probe", "prototype")
+        if self.head_init not in inits:
+            p.append(f"head_init '{self.head_init}' is not random, probe or prototype{did_you_mean(self.head_init, inits)}")
+        elif (self.head, self.head_init) in (("cosine", "probe"), ("linear", "prototype")):
+            p.append(f"head_init {self.head_init} does not fit a {self.head} head "
+                     f"(probe: linear, prototype: cosine)")
+        if not self.head_scale > 0:
+            p.append(f"head_scale must be > 0 (got {self.head_scale})")
+        if self.head_lr < 0:
+            p.append(f"head_lr must be >= 0 (got {self.head_lr})")
         if self.metric not in ("", "val_loss", "val_accuracy"):
             p.append(f"metric '{self.metric}' is not val_loss or val_accuracy")
         for target in self.log_to:

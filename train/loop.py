@@ -23,7 +23,7 @@ import torch
 import torch.nn.functional as F
 
 from train.data import IGNORE, collate, epoch_batches, supervised_count
-from train.model import load_trainable_state, save_weights, trainable_state
+from train.model import is_head, load_trainable_state, save_weights, trainable_state
 
 
 def pick_device(local_rank: int = 0) -> torch.device:
@@ -140,11 +140,16 @@ def train(cfg, net, pad_id: int, task: str, train_ex: list[dict], val_ex: list[d
         model = torch.nn.parallel.DistributedDataParallel(net, device_ids=[local_rank] if device.type == "cuda" else None)
 
     # -- 2. optimizer and schedule ---------------------------------------------------------------
-    params = [p for p in net.parameters() if p.requires_grad]
-    decay = [p for p in params if p.ndim >= 2]  # matrices decay; biases, norms and scales do not
-    no_decay = [p for p in params if p.ndim < 2]
-    opt = torch.optim.AdamW([{"params": decay, "weight_decay": cfg.weight_decay},
-                             {"params": no_decay, "weight_decay": 0.0}], lr=cfg.lr, betas=(0.9, 0.999),
+    named = [(n, p) for n, p in net.named_parameters() if p.requires_grad]
+    params = [p for _, p in named]
+    # A fresh classification head learns at head_lr (from nothing, it needs a higher rate than the
+    # pre-trained weights under it). Matrices decay; biases, norms, scales and the head do not.
+    head = [p for n, p in named if task == "classification" and is_head(n)]
+    body = [p for n, p in named if not (task == "classification" and is_head(n))]
+    groups = [{"params": [p for p in body if p.ndim >= 2], "weight_decay": cfg.weight_decay},
+              {"params": [p for p in body if p.ndim < 2], "weight_decay": 0.0},
+              {"params": head, "weight_decay": 0.0, "lr": cfg.head_lr or cfg.lr}]
+    opt = torch.optim.AdamW([g for g in groups if g["params"]], lr=cfg.lr, betas=(0.9, 0.999),
                             fused=True)  # fused: ~10x faster than the for-loop kernel on CPU too
     per_epoch = len(epoch_batches(train_ex, seed=cfg.seed, epoch=0, batch_size=cfg.batch_size,
                                   pack_tokens=budget)) // world

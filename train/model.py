@@ -23,8 +23,9 @@ def default_model(task: str) -> str:
 
 
 def load_base(model: str, task: str, labels: list[str] | None = None, *, dtype=torch.float32,
-              trust_remote_code: bool = False):
-    """(model, tokenizer) for `task`; classification gets a fresh head sized to `labels`."""
+              trust_remote_code: bool = False, head: str = "linear", head_scale: float = 20.0):
+    """(model, tokenizer) for `task`; classification gets a fresh head sized to `labels`
+    (`head`: linear, or cosine with logits scaled by `head_scale`, see CosineHead)."""
     from transformers import AutoModelForCausalLM, AutoModelForSequenceClassification, AutoTokenizer
 
     model = model or default_model(task)
@@ -46,9 +47,20 @@ def load_base(model: str, task: str, labels: list[str] | None = None, *, dtype=t
         tok.pad_token = tok.eos_token
     if task == "classification" and net.config.pad_token_id is None:
         net.config.pad_token_id = tok.pad_token_id
-    if task == "classification" and sentence_pooling(model) == "mean":
-        use_mean_pooling(net)
+    if task == "classification":
+        # the config flags bring both back when `model` is a merged curate run (RUN/merged)
+        if sentence_pooling(model) == "mean" or getattr(net.config, "curate_pooling", None) == "mean":
+            use_mean_pooling(net)
+        if getattr(net.config, "curate_head", None) == "cosine":
+            use_cosine_head(net, net.config.curate_head_scale, keep_weight=True)
+        elif head == "cosine":
+            use_cosine_head(net, head_scale)
     return net, tok
+
+
+def default_head(model: str) -> str:
+    """cosine for sentence-transformers models (trained to compare normalised embeddings), else linear."""
+    return "cosine" if sentence_pooling(model) == "mean" else "linear"
 
 
 def sentence_pooling(model_dir) -> str | None:
@@ -86,12 +98,62 @@ def use_mean_pooling(net) -> None:
         return
     pooler = MeanPooler()
     encoder.pooler = pooler
-    net.config.curate_pooling = "mean"  # recorded; load_base re-applies it (a merged save_pretrained would not)
+    net.config.curate_pooling = "mean"  # recorded, so load_base re-applies it to a merged save_pretrained
 
     def grab_mask(module, args, kwargs):
         pooler.mask = kwargs.get("attention_mask")
 
     encoder.register_forward_pre_hook(grab_mask, with_kwargs=True)
+
+
+class CosineHead(torch.nn.Module):
+    """Logits = scale x cosine(feature, class vector): a classifier in the geometry the encoder has.
+
+    all-MiniLM-L6-v2 was trained (contrastive loss, similarity scale 20) so that the cosine of two
+    mean-pooled embeddings says how alike two sentences are. A head that scores classes the same way
+    starts from nearest-class-mean predictions (`train.probe.fit_prototypes`) and lets fine-tuning
+    refine the embedding space instead of re-learning feature scales through an unconstrained
+    Linear layer. On Banking77 it is what took full fine-tuning past frozen embeddings + logistic
+    regression (BENCHMARKS.md, train). `weight` keeps the Linear layer's name and shape, so
+    saving, peft's modules_to_save and the probe's feature hook treat both heads alike.
+    """
+
+    def __init__(self, in_features: int, out_features: int, scale: float):
+        super().__init__()
+        self.in_features, self.out_features, self.scale = in_features, out_features, float(scale)
+        self.weight = torch.nn.Parameter(torch.empty(out_features, in_features))
+        torch.nn.init.normal_(self.weight, std=0.02)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        w = torch.nn.functional.normalize(self.weight.to(x.dtype), dim=-1)
+        return self.scale * torch.nn.functional.normalize(x, dim=-1) @ w.T
+
+    def extra_repr(self) -> str:
+        return f"in_features={self.in_features}, out_features={self.out_features}, scale={self.scale}"
+
+
+def head_attr(net) -> str:
+    """Name of the classification head's attribute: BERT-style `classifier` or the decoders' `score`."""
+    for name in ("classifier", "score"):
+        if isinstance(getattr(net, name, None), torch.nn.Module):
+            return name
+    raise CurateError(f"{type(net).__name__} has no `classifier` or `score` head",
+                      fix="use a model that AutoModelForSequenceClassification builds with one")
+
+
+def use_cosine_head(net, scale: float, keep_weight: bool = False) -> None:
+    """Swap the Linear head for a CosineHead; keep_weight: the Linear layer holds a saved cosine head's weight."""
+    name = head_attr(net)
+    old = getattr(net, name)
+    if not isinstance(old, torch.nn.Linear):
+        raise CurateError(f"--head cosine replaces a single Linear head; {type(net).__name__}.{name} is "
+                          f"{type(old).__name__}", fix="pass --head linear")
+    head = CosineHead(old.in_features, old.out_features, scale).to(old.weight.device, old.weight.dtype)
+    if keep_weight:
+        with torch.no_grad():
+            head.weight.copy_(old.weight)
+    setattr(net, name, head)
+    net.config.curate_head, net.config.curate_head_scale = "cosine", float(scale)
 
 
 def apply_method(net, task: str, cfg):
@@ -101,7 +163,7 @@ def apply_method(net, task: str, cfg):
         return net
     if cfg.method == "bias":
         for name, p in net.named_parameters():
-            p.requires_grad_(name.endswith(".bias") or _is_head(name))
+            p.requires_grad_(name.endswith(".bias") or is_head(name))
         return net
     from peft import LoraConfig, TaskType, get_peft_model
 
@@ -113,7 +175,7 @@ def apply_method(net, task: str, cfg):
     return get_peft_model(net, lora)
 
 
-def _is_head(name: str) -> bool:
+def is_head(name: str) -> bool:
     return name.split(".")[0] in ("classifier", "score") or ".classifier." in name or ".score." in name
 
 
@@ -161,7 +223,8 @@ def load_trained(run_dir) -> tuple:
         raise CurateError(f"{run_dir}: no adapter/ directory (the run stopped before its first validation)",
                           fix="train again, or point at a finished run")
     trust = bool(manifest.config.get("trust_remote_code", False))
-    net, tok = load_base(manifest.base_model, manifest.task, manifest.labels, trust_remote_code=trust)
+    net, tok = load_base(manifest.base_model, manifest.task, manifest.labels, trust_remote_code=trust,
+                         **head_kwargs(manifest))
     if manifest.method == "lora":
         from peft import PeftModel
 
@@ -173,6 +236,11 @@ def load_trained(run_dir) -> tuple:
         load_trainable_state(net, load_file(str(adapter / "trainable.safetensors")))
     net.eval()
     return net, tok, manifest
+
+
+def head_kwargs(manifest) -> dict:
+    """The head a run trained (runs from before cosine heads existed trained a linear one)."""
+    return {"head": manifest.config.get("head") or "linear", "head_scale": manifest.config.get("head_scale", 20.0)}
 
 
 class _MethodOnly:

@@ -25,10 +25,10 @@ def base_model(model, manifest):
         with model.disable_adapter():
             yield model
         return
-    from train.model import load_base
+    from train.model import head_kwargs, load_base
 
     torch.manual_seed(0)
-    base, _ = load_base(manifest.base_model, manifest.task, manifest.labels)
+    base, _ = load_base(manifest.base_model, manifest.task, manifest.labels, **head_kwargs(manifest))
     base.to(_device(model)).eval()
     yield base
 

@@ -1,5 +1,8 @@
-"""Linear probe, then fine-tune (LP-FT): fit the fresh classification head by logistic regression
-on the frozen model's features before any gradient step.
+"""Initialise a fresh classification head from the frozen model's features before any gradient step.
+
+`fit_head` (linear head): linear probe, then fine-tune (LP-FT), the head fitted by logistic
+regression. `fit_prototypes` (cosine head): each class vector is the mean of its training
+examples' normalised features, so step 0 predicts the nearest class mean.
 
 A random head sends large, random gradients back into a pre-trained encoder for the first few
 hundred steps and spends them undoing its own noise. MiniLM's frozen mean-pooled features already
@@ -7,7 +10,8 @@ classify Banking77 at 93% with a linear model, so fine-tuning from that head sta
 baseline ends (Kumar et al. 2022, "Fine-Tuning can Distort Pretrained Features").
 
     from train.probe import fit_head
-    fit_head(net, train_ex, pad_id)   # before apply_method: the head's weights are replaced
+    fit_head(net, train_ex, pad_id)        # before apply_method: the head's weights are replaced
+    fit_prototypes(net, train_ex, pad_id)  # the same for a CosineHead
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ from train.data import collate, epoch_batches
 
 def head_linear(net) -> torch.nn.Linear:
     """The final Linear layer mapping features to label logits (BERT's `classifier`, Llama's `score`)."""
-    head = getattr(net, "classifier", None) or getattr(net, "score", None)
+    head = _head(net)
     if not isinstance(head, torch.nn.Linear):
         raise CurateError(f"--head-init probe needs a model whose classification head is one Linear layer; "
                           f"{type(net).__name__} has {type(head).__name__}",
@@ -31,8 +35,8 @@ def head_linear(net) -> torch.nn.Linear:
 
 @torch.no_grad()
 def head_features(net, examples: list[dict], pad_id: int, batch_size: int = 64) -> tuple[np.ndarray, np.ndarray]:
-    """(features, labels): what the head sees for each example (the input of its Linear layer), in eval mode."""
-    head = head_linear(net)
+    """(features, labels): what the head sees for each example (the input of its layer), in eval mode."""
+    head = _head(net)
     feats, labels = [], []
     grab = head.register_forward_hook(lambda mod, args, out: feats.append(args[0].detach().float().cpu()))
     was_training = net.training
@@ -86,3 +90,38 @@ def fit_head(net, examples: list[dict], pad_id: int, *, c: float = 1.0, val_exam
     log("head initialised by a linear probe on frozen features: "
         + ", ".join(f"{k.removeprefix('probe_')} {v:.4f}" for k, v in result.items()))
     return result
+
+
+def fit_prototypes(net, examples: list[dict], pad_id: int, *, val_examples: list[dict] | None = None,
+                   log=print) -> dict:
+    """Set a CosineHead's class vectors to the class means of normalised frozen features."""
+    from train.model import CosineHead
+
+    head = _head(net)
+    if not isinstance(head, CosineHead):
+        raise CurateError(f"--head-init prototype initialises a cosine head; this model's head is "
+                          f"{type(head).__name__}", fix="pass --head cosine, or --head-init probe for a linear head")
+    x, y = head_features(net, examples, pad_id)
+    z = torch.nn.functional.normalize(torch.from_numpy(x).float(), dim=-1)
+    y_t = torch.from_numpy(y)
+    protos = torch.zeros(head.out_features, z.shape[1])
+    protos.index_add_(0, y_t, z)
+    protos = torch.nn.functional.normalize(protos, dim=-1)  # a label without examples stays all-zero: logit 0
+    with torch.no_grad():
+        head.weight.copy_(protos.to(head.weight.dtype))
+
+    def accuracy(feats, labels):
+        return float(((torch.from_numpy(feats).float() @ protos.T).argmax(1).numpy() == labels).mean())
+
+    result = {"prototype_train_accuracy": accuracy(x, y)}
+    if val_examples:
+        result["prototype_val_accuracy"] = accuracy(*head_features(net, val_examples, pad_id))
+    log("head initialised to class means of frozen features: "
+        + ", ".join(f"{k.removeprefix('prototype_')} {v:.4f}" for k, v in result.items()))
+    return result
+
+
+def _head(net) -> torch.nn.Module:
+    from train.model import head_attr
+
+    return getattr(net, head_attr(net))

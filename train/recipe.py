@@ -45,7 +45,7 @@ def run_training(cfg: TrainConfig, inp: Inputs, log=print) -> dict:
     from train import data as D
     from train.gate import check_gate
     from train.loop import pick_device, train
-    from train.model import apply_method, default_model, load_base
+    from train.model import apply_method, default_head, default_model, load_base
     from train.report import check_trackers, open_trackers, write_report
 
     t0 = time.perf_counter()
@@ -84,13 +84,23 @@ def run_training(cfg: TrainConfig, inp: Inputs, log=print) -> dict:
     labels = sorted({r["label"] for r in train_recs}) if task == "classification" else []
     if not cfg.lr:
         cfg = replace(cfg, lr=DEFAULT_LR[(task, cfg.method)])
+    base = cfg.model or default_model(task)
+    if task == "classification":  # resolve the head's defaults so run.json records what was trained
+        head = cfg.head or default_head(base)
+        cfg = replace(cfg, head=head, head_lr=cfg.head_lr or max(cfg.lr, 1e-3),
+                      head_init=cfg.head_init or ("prototype" if head == "cosine" else "random"))
+        problems = cfg.problems()
+        if problems:
+            raise CurateError(f"train config: {problems[0]}", fix="pass --head and --head-init that fit each other")
+    elif cfg.head or cfg.head_init:
+        raise CurateError("--head and --head-init are for classification", fix="drop them for sft")
 
     # -- model -----------------------------------------------------------------------------------
     on_gpu = pick_device().type == "cuda"
     # LoRA on a GPU keeps the frozen base in bf16 (half the memory); trainable weights stay fp32.
     dtype = torch.bfloat16 if (on_gpu and cfg.bf16 and cfg.method == "lora") else torch.float32
-    base = cfg.model or default_model(task)
-    net, tok = load_base(base, task, labels, dtype=dtype, trust_remote_code=cfg.trust_remote_code)
+    net, tok = load_base(base, task, labels, dtype=dtype, trust_remote_code=cfg.trust_remote_code,
+                         head=cfg.head or "linear", head_scale=cfg.head_scale)
     if task == "classification":
         l2i = {lab: i for i, lab in enumerate(labels)}
         train_ex = D.encode_classification(train_recs, tok, l2i, cfg.max_length, inp.data)
@@ -99,12 +109,11 @@ def run_training(cfg: TrainConfig, inp: Inputs, log=print) -> dict:
         train_ex = D.encode_sft(train_recs, tok, cfg.max_length, inp.data)
         val_ex = D.encode_sft(val_recs, tok, cfg.max_length, inp.val or "--val-fraction holdout")
     probe = {}
-    if cfg.head_init == "probe" and not (inp.resume and (out / "checkpoint").exists()):
-        if task != "classification":
-            raise CurateError("--head-init probe is for classification", fix="drop --head-init for sft")
-        from train.probe import fit_head
+    if cfg.head_init in ("probe", "prototype") and not (inp.resume and (out / "checkpoint").exists()):
+        from train.probe import fit_head, fit_prototypes
 
-        probe = fit_head(net, train_ex, tok.pad_token_id, val_examples=val_ex, log=log)
+        fit = fit_head if cfg.head_init == "probe" else fit_prototypes
+        probe = fit(net, train_ex, tok.pad_token_id, val_examples=val_ex, log=log)
     net = apply_method(net, task, cfg)
     n_train = sum(p.numel() for p in net.parameters() if p.requires_grad)
     log(f"{task}: {len(train_ex)} train / {len(val_ex)} val examples, method {cfg.method}, "

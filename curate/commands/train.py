@@ -34,8 +34,12 @@ FLAGS = {
     "--metric": ("metric", str, "val_loss | val_accuracy: what picks the best step"),
     "--seed": ("seed", int, "seed for weights, dropout and data order (default 0)"),
     "--label-smoothing": ("label_smoothing", float, "classification: label smoothing on the training loss (default 0)"),
-    "--head-init": ("head_init", str, "classification: probe = fit the head by logistic regression on frozen "
-                                      "features first (linear probe, then fine-tune)"),
+    "--head": ("head", str, "classification: linear | cosine (default: cosine for sentence-transformers "
+                            "models such as the default MiniLM, else linear)"),
+    "--head-scale": ("head_scale", float, "cosine head: logit scale (default 20)"),
+    "--head-init": ("head_init", str, "classification: random | probe (logistic regression on frozen features, "
+                                      "linear head) | prototype (class means, cosine head; its default)"),
+    "--head-lr": ("head_lr", float, "classification: peak lr of the fresh head (default max(lr, 1e-3))"),
     "--warmup-ratio": ("warmup_ratio", float, "fraction of steps warming up (default 0.06)"),
     "--weight-decay": ("weight_decay", float, "AdamW weight decay on matrices (default 0.01)"),
 }

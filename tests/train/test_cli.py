@@ -167,6 +167,45 @@ def test_sentence_transformers_mean_pooling_ignores_padding(workdir):
     torch.testing.assert_close(net.classifier(hidden.mean(1)), alone, rtol=1e-5, atol=1e-6)
 
 
+@pytest.mark.parametrize("method", ["lora", "full"])
+def test_sentence_transformers_models_get_a_cosine_head_that_survives_saving(workdir, method, capsys):
+    """The default head for a mean-pooled sentence model: cosine, started at the class means, restored by
+    load_trained and by load_base on the merged model."""
+    from train.model import CosineHead, load_base, load_trained
+
+    (workdir / "model" / "1_Pooling").mkdir()
+    (workdir / "model" / "1_Pooling" / "config.json").write_text('{"pooling_mode_mean_tokens": true}')
+    write_audit(workdir, passed=True)
+    assert main(TRAIN + ["--out", "run", "--method", method, "--eval-at-start", "--lr", "1e-4"]
+                + (["--merge"] if method == "lora" else [])) == 0
+    assert "head initialised to class means of frozen features" in capsys.readouterr().err
+    model, tok, manifest = load_trained(workdir / "run")
+    cfg = manifest.config
+    assert (cfg["head"], cfg["head_init"], cfg["head_lr"], cfg["head_scale"]) == ("cosine", "prototype", 1e-3, 20.0)
+    assert 0 <= cfg["prototype_val_accuracy"] <= 1
+    head = model.base_model.model.classifier.modules_to_save["default"] if method == "lora" else model.classifier
+    assert isinstance(head, CosineHead)
+    batch = tok(["pay my bill", "hello now"], return_tensors="pt", padding=True)
+    with torch.no_grad():
+        logits = model(**batch).logits
+    if method == "lora":
+        merged, _ = load_base(str(workdir / "run" / "merged"), "classification", manifest.labels)
+        assert isinstance(merged.classifier, CosineHead)
+        with torch.no_grad():
+            torch.testing.assert_close(merged.eval()(**batch).logits, logits, rtol=1e-4, atol=1e-5)
+    rows = [json.loads(ln) for ln in (workdir / "run" / "metrics.jsonl").read_text().splitlines()]
+    assert rows[0]["step"] == 0 and rows[0]["val_accuracy"] >= 0.5  # the class means already classify
+
+
+def test_head_flags_that_do_not_fit_are_refused(workdir, capsys):
+    write_audit(workdir, passed=True)
+    assert main(TRAIN + ["--out", "run", "--head", "linear", "--head-init", "prototype"]) == 2
+    assert "prototype does not fit a linear head" in capsys.readouterr().err
+    assert main(TRAIN + ["--out", "run", "--head", "cosin"]) == 2
+    assert "did you mean 'cosine'" in capsys.readouterr().err
+    assert not (workdir / "run").exists()
+
+
 def test_missing_tracker_fails_before_training(workdir, capsys, monkeypatch):
     import importlib.util
 

@@ -94,6 +94,21 @@ def test_early_stopping_restores_the_best_weights(tmp_path):
         torch.testing.assert_close(on_disk[name], t)
 
 
+def test_the_fresh_head_learns_at_head_lr_and_the_encoder_at_lr(tmp_path):
+    """Adam's first step moves each weight by about its group's lr: 1e-2 for the head, 1e-6 below it."""
+    tok = tiny_tokenizer()
+    net = tiny_bert(len(tok), ["greet", "pay"])
+    train_ex, val_ex = cls_data(tok)
+    before = {n: p.detach().clone() for n, p in net.named_parameters()}
+    cfg = TrainConfig(task="classification", method="full", lr=1e-6, head_lr=1e-2, max_steps=1, batch_size=4,
+                      warmup_ratio=0.0, patience=0)
+    train(cfg, net, tok.pad_token_id, "classification", train_ex, val_ex, tmp_path, log=lambda m: None)
+    moved = {n: float((p.detach() - before[n]).abs().max()) for n, p in net.named_parameters()}
+    assert moved["classifier.weight"] == pytest.approx(1e-2, rel=0.05)
+    body = [v for n, v in moved.items() if not n.startswith("classifier.")]
+    assert max(body) <= 1.1e-6 and max(body) > 0
+
+
 def lora_sft(tok, seed=0):
     cfg = TrainConfig(task="sft", method="lora", lora_r=4, lora_alpha=8, lora_dropout=0.1, lr=5e-3, max_steps=6,
                       eval_every=2, log_every=1, patience=0, pack_tokens=24, max_length=24, seed=seed)

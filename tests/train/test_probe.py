@@ -1,4 +1,5 @@
-"""Linear-probe head initialisation (LP-FT) and label smoothing, on tiny in-process models."""
+"""Head initialisation (linear probe, class prototypes), the cosine head and label smoothing, on tiny
+in-process models."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ from tiny_models import cls_record, tiny_bert, tiny_llama, tiny_tokenizer
 from curate.errors import CurateError
 from train.data import collate, encode_classification
 from train.loop import loss_and_correct
-from train.probe import fit_head, head_features
+from train.model import CosineHead, use_cosine_head
+from train.probe import fit_head, fit_prototypes, head_features
 
 TEXTS = {"greet": ["hello", "hi good morning", "hello hi", "good morning thanks", "hi", "hello good morning"],
          "pay": ["pay bill now", "send money", "pay money please", "send money now", "pay", "bill please"],
@@ -53,8 +55,12 @@ def test_probe_features_are_the_heads_input():
 
 def test_probe_refuses_a_model_without_a_linear_head():
     tok = tiny_tokenizer()
-    with pytest.raises(CurateError, match="one Linear layer"):
+    with pytest.raises(CurateError, match="no `classifier` or `score` head"):
         fit_head(tiny_llama(len(tok)), [], tok.pad_token_id)
+    net = tiny_bert(len(tok), ["greet", "pay"])
+    use_cosine_head(net, 20.0)
+    with pytest.raises(CurateError, match="one Linear layer"):
+        fit_head(net, [], tok.pad_token_id)
 
 
 def test_probe_needs_two_labels():
@@ -78,3 +84,42 @@ def test_label_smoothing_is_the_smoothed_cross_entropy(smoothing):
     assert float(loss) == pytest.approx(float(-(target * logp).sum()), rel=1e-5)
     assert float(loss) == pytest.approx(float(F.cross_entropy(logits, batch["labels"], reduction="sum",
                                                               label_smoothing=smoothing)), rel=1e-6)
+
+
+def test_cosine_head_scores_scaled_cosine_to_the_class_vectors():
+    labels = ["greet", "pay", "bye"]
+    tok, exs = _examples(labels)
+    net = tiny_bert(len(tok), labels).eval()
+    use_cosine_head(net, 16.0)
+    assert isinstance(net.classifier, CosineHead) and net.config.curate_head == "cosine"
+    batch = collate(exs, list(range(len(exs))), packed=False, pad_id=tok.pad_token_id)
+    seen = []
+    hook = net.classifier.register_forward_hook(lambda mod, args, out: seen.append(args[0]))
+    with torch.no_grad():
+        logits = net(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"]).logits
+    hook.remove()
+    expected = 16.0 * F.normalize(seen[0], dim=-1) @ F.normalize(net.classifier.weight, dim=-1).T
+    torch.testing.assert_close(logits, expected, rtol=1e-4, atol=1e-5)
+    assert logits.abs().max() <= 16.0 + 1e-4  # bounded by the scale: no runaway confidence
+
+
+def test_prototype_init_predicts_the_nearest_class_mean():
+    labels = ["greet", "pay", "bye"]
+    tok, exs = _examples(labels)
+    net = tiny_bert(len(tok), labels, seed=1).eval()
+    use_cosine_head(net, 20.0)
+    result = fit_prototypes(net, exs, tok.pad_token_id, val_examples=exs, log=lambda *_: None)
+    x, y = head_features(net, exs, tok.pad_token_id)
+    z = F.normalize(torch.from_numpy(x), dim=-1)
+    means = F.normalize(torch.stack([z[torch.from_numpy(y == k)].mean(0) for k in range(len(labels))]), dim=-1)
+    torch.testing.assert_close(net.classifier.weight.detach(), means, rtol=1e-5, atol=1e-6)
+    nearest = (z @ means.T).argmax(1).numpy()
+    assert result["prototype_train_accuracy"] == pytest.approx(float((nearest == y).mean()))
+    assert result["prototype_train_accuracy"] == pytest.approx(_accuracy(net, exs, tok.pad_token_id))
+    assert result["prototype_train_accuracy"] > 1 / len(labels)
+
+
+def test_prototype_init_needs_a_cosine_head():
+    tok, exs = _examples(["greet", "pay"])
+    with pytest.raises(CurateError, match="pass --head cosine"):
+        fit_prototypes(tiny_bert(len(tok), ["greet", "pay"]), exs, tok.pad_token_id)
