@@ -59,6 +59,8 @@ class TrainConfig:
     val_fraction: float = 0.1  # seeded holdout when no --val file is given
     metric: str = ""  # what picks the best step: val_loss | val_accuracy; "" = accuracy for classification
     seed: int = 0  # python, numpy, torch and data order
+    refit: bool = False  # after validation picks the best step, train again from the base on train + validation
+    # to the same point of the (stretched) schedule; RUN/adapter = the refit, RUN/selected = the picked weights
     # data
     mix: list[str] = field(default_factory=list)  # FILE:RATIO replay data, RATIO x len(train) records added
     # outputs

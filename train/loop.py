@@ -108,8 +108,12 @@ def evaluate(net, examples, batches, task, device, autocast, pad_id, packed) -> 
 
 
 def train(cfg, net, pad_id: int, task: str, train_ex: list[dict], val_ex: list[dict], run_dir, *,
-          resume: bool = False, log=print, on_metrics=None) -> dict:
-    """Train `net` in place; leaves it holding the best validation weights. Returns a summary."""
+          resume: bool = False, log=print, on_metrics=None, stop_at: int | None = None) -> dict:
+    """Train `net` in place; leaves it holding the best validation weights. Returns a summary.
+
+    stop_at: end after this many steps of the schedule (refit: the same point of a longer schedule);
+    the last step always validates.
+    """
     run_dir = Path(run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
     ckpt_dir = run_dir / "checkpoint"
@@ -158,6 +162,7 @@ def train(cfg, net, pad_id: int, task: str, train_ex: list[dict], val_ex: list[d
                          f"fewer than grad_accum={cfg.grad_accum}")
     total_steps = cfg.max_steps or max(1, int(cfg.epochs * per_epoch / cfg.grad_accum))
     warmup = int(cfg.warmup_ratio * total_steps)
+    last_step = min(total_steps, stop_at or total_steps)
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: lr_lambda(s, total_steps, warmup, cfg.min_lr_ratio))
     val_batches = epoch_batches(val_ex, seed=cfg.seed, epoch=0, batch_size=cfg.batch_size * 2, pack_tokens=budget)
     val_batches = val_batches[rank::world]
@@ -209,7 +214,7 @@ def train(cfg, net, pad_id: int, task: str, train_ex: list[dict], val_ex: list[d
     model.train()
     t_train, tokens, loss_acc, n_acc = 0.0, 0, 0.0, 0  # since the last log line; eval time excluded
     stopped_early = False
-    while st["step"] < total_steps:
+    while st["step"] < last_step:
         t_step = time.perf_counter()
         group = [next(stream) for _ in range(cfg.grad_accum)]
         loss_sum, n_sup, n_tok = accumulate(model, train_ex, [idx for _, _, idx in group], task, packed=packed,
@@ -227,12 +232,12 @@ def train(cfg, net, pad_id: int, task: str, train_ex: list[dict], val_ex: list[d
         st["epoch"], st["batch"] = group[-1][0], group[-1][1]
 
         row = None
-        if st["step"] % cfg.log_every == 0 or st["step"] == total_steps:
+        if st["step"] % cfg.log_every == 0 or st["step"] == last_step:
             row = {"step": st["step"], "epoch": round(st["epoch"] + st["batch"] / max(per_epoch, 1), 3),
                    "train_loss": loss_acc / max(n_acc, 1), "lr": sched.get_last_lr()[0],
                    "tokens_per_s": tokens * world / max(t_train, 1e-9), "mem_mb": _peak_mem_mb(device)}
             t_train, tokens, loss_acc, n_acc = 0.0, 0, 0.0, 0
-        if st["step"] % cfg.eval_every == 0 or st["step"] == total_steps:
+        if st["step"] % cfg.eval_every == 0 or st["step"] == last_step:
             ev = evaluate(net, val_ex, val_batches, task, device, autocast, pad_id, packed)
             if world > 1:
                 ev = _all_reduce_eval(ev, device)
@@ -247,7 +252,7 @@ def train(cfg, net, pad_id: int, task: str, train_ex: list[dict], val_ex: list[d
                 st["bad_evals"] += 1
             if main_proc:
                 _checkpoint(ckpt_dir, st, net, opt, sched, best_weights)
-            if cfg.patience and st["bad_evals"] >= cfg.patience:
+            if cfg.patience and st["bad_evals"] >= cfg.patience and st["step"] < last_step:
                 stopped_early = True
         if row and main_proc:
             with open(run_dir / "metrics.jsonl", "a") as f:

@@ -99,8 +99,22 @@ def run_training(cfg: TrainConfig, inp: Inputs, log=print) -> dict:
     on_gpu = pick_device().type == "cuda"
     # LoRA on a GPU keeps the frozen base in bf16 (half the memory); trainable weights stay fp32.
     dtype = torch.bfloat16 if (on_gpu and cfg.bf16 and cfg.method == "lora") else torch.float32
-    net, tok = load_base(base, task, labels, dtype=dtype, trust_remote_code=cfg.trust_remote_code,
+
+    def base_model():
+        return load_base(base, task, labels, dtype=dtype, trust_remote_code=cfg.trust_remote_code,
                          head=cfg.head or "linear", head_scale=cfg.head_scale)
+
+    def prepare(net, tok, head_examples, val_examples=None, init_head=True):
+        """Initialise the head from `head_examples` (cfg.head_init), then apply the method (LoRA, ...)."""
+        fitted = {}
+        if init_head and cfg.head_init in ("probe", "prototype"):
+            from train.probe import fit_head, fit_prototypes
+
+            fit = fit_head if cfg.head_init == "probe" else fit_prototypes
+            fitted = fit(net, head_examples, tok.pad_token_id, val_examples=val_examples, log=log)
+        return apply_method(net, task, cfg), fitted
+
+    net, tok = base_model()
     if task == "classification":
         l2i = {lab: i for i, lab in enumerate(labels)}
         train_ex = D.encode_classification(train_recs, tok, l2i, cfg.max_length, inp.data)
@@ -108,13 +122,7 @@ def run_training(cfg: TrainConfig, inp: Inputs, log=print) -> dict:
     else:
         train_ex = D.encode_sft(train_recs, tok, cfg.max_length, inp.data)
         val_ex = D.encode_sft(val_recs, tok, cfg.max_length, inp.val or "--val-fraction holdout")
-    probe = {}
-    if cfg.head_init in ("probe", "prototype") and not (inp.resume and (out / "checkpoint").exists()):
-        from train.probe import fit_head, fit_prototypes
-
-        fit = fit_head if cfg.head_init == "probe" else fit_prototypes
-        probe = fit(net, train_ex, tok.pad_token_id, val_examples=val_ex, log=log)
-    net = apply_method(net, task, cfg)
+    net, probe = prepare(net, tok, train_ex, val_ex, init_head=not (inp.resume and (out / "checkpoint").exists()))
     n_train = sum(p.numel() for p in net.parameters() if p.requires_grad)
     log(f"{task}: {len(train_ex)} train / {len(val_ex)} val examples, method {cfg.method}, "
         f"{n_train:,} trainable parameters")
@@ -135,12 +143,39 @@ def run_training(cfg: TrainConfig, inp: Inputs, log=print) -> dict:
     summary = train(cfg, net, tok.pad_token_id, task, train_ex, val_ex, out, resume=inp.resume, log=log,
                     on_metrics=trackers)
 
+    # -- refit on train + validation, to the step validation picked ------------------------------
+    manifest.best_step, manifest.best_val_loss = summary["best_step"], summary["best_val_loss"]
+    if cfg.refit and summary["best_step"]:
+        # The same schedule stretched to the larger data, stopped at the same point of it. The
+        # validation numbers it logs are on data it trained on: only the selection run's count.
+        scale = (len(train_ex) + len(val_ex)) / len(train_ex)
+        stop = round(summary["best_step"] * scale)
+        log(f"refit: training again from the base on {len(train_ex)} + {len(val_ex)} train + validation "
+            f"examples for {stop} steps (best step {summary['best_step']} x {scale:.3f})")
+        del net
+        net, tok = base_model()
+        net, _ = prepare(net, tok, train_ex + val_ex, init_head=not (inp.resume and (out / "refit" / "checkpoint").exists()))
+        refit_cfg = replace(cfg, max_steps=round(summary["total_steps"] * scale), patience=0, eval_every=stop)
+        done = train(refit_cfg, net, tok.pad_token_id, task, train_ex + val_ex, val_ex, out / "refit",
+                     resume=inp.resume, log=log, stop_at=stop)
+        if main_proc:  # the refit weights become RUN/adapter; the validation-picked ones move to RUN/selected
+            import shutil
+
+            if not (out / "selected").exists():
+                (out / "adapter").rename(out / "selected")
+            shutil.rmtree(out / "adapter", ignore_errors=True)
+            shutil.copytree(out / "refit" / "adapter", out / "adapter")
+        manifest.config["refit_result"] = {"examples": len(train_ex) + len(val_ex), "steps": done["steps"],
+                                           "of_schedule": refit_cfg.max_steps, "selected_adapter": "selected"}
+        summary["refit_steps"] = done["steps"]
+    elif cfg.refit:
+        log("refit skipped: the best validation step was the base model (step 0)")
+
     # -- outputs ---------------------------------------------------------------------------------
     summary["seconds"] = time.perf_counter() - t0
     summary["trainable_parameters"] = n_train
     if not main_proc:
         return summary
-    manifest.best_step, manifest.best_val_loss = summary["best_step"], summary["best_val_loss"]
     manifest.save(out)
     if cfg.merge and cfg.method == "lora":
         merged = net.merge_and_unload()

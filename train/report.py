@@ -32,6 +32,11 @@ def write_report(run_dir, manifest, summary: dict, extra: dict | None = None) ->
              f"- best step: {summary['best_step']}, {summary['metric']} {summary['best_metric']}, "
              f"val loss {summary['best_val_loss']}", f"- device: {summary['device']}, bf16: {summary['bf16']}, "
              f"processes: {summary['world_size']}, wall time: {summary.get('seconds', 0):.0f} s"]
+    refit = manifest.config.get("refit_result")
+    if refit:
+        lines.append(f"- refit: `adapter/` was trained again on {refit['examples']} train + validation examples for "
+                     f"{refit['steps']} of {refit['of_schedule']} steps; the weights validation picked are in "
+                     f"`{refit['selected_adapter']}/`")
     for k, v in (extra or {}).items():
         lines.append(f"- {k}: {v}")
     if svg:

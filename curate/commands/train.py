@@ -68,6 +68,9 @@ def add_parser(sub):
     p.add_argument("--mix", action="append", default=None, metavar="FILE:RATIO",
                    help="replay data: add RATIO x len(train) records from FILE (repeatable)")
     p.add_argument("--merge", action="store_true", help="also save the LoRA merged into the base (RUN/merged)")
+    p.add_argument("--refit", action="store_true",
+                   help="after validation picks the best step, train again on train + validation to that point of "
+                        "the schedule (RUN/adapter); the picked weights stay in RUN/selected")
     p.add_argument("--log-to", action="append", default=None, choices=["tensorboard", "wandb", "mlflow"],
                    help="also log metrics to this tracker (repeatable; the package must be installed)")
     p.add_argument("--trust-remote-code", action="store_true", help="allow the model's own Python code to run")
@@ -98,7 +101,7 @@ def config_from_args(args):
         values["layers"] = [int(x) for x in args.layers.split(",")]
     for flag, name in (("no_pack", "pack"), ("gradient_checkpointing", "gradient_checkpointing"),
                        ("merge", "merge"), ("trust_remote_code", "trust_remote_code"),
-                       ("eval_at_start", "eval_at_start")):
+                       ("eval_at_start", "eval_at_start"), ("refit", "refit")):
         if getattr(args, flag):
             values[name] = flag != "no_pack"
     if args.mix:

@@ -197,6 +197,30 @@ def test_sentence_transformers_models_get_a_cosine_head_that_survives_saving(wor
     assert rows[0]["step"] == 0 and rows[0]["val_accuracy"] >= 0.5  # the class means already classify
 
 
+def test_refit_trains_again_on_train_and_validation_to_the_picked_step(workdir, capsys):
+    from safetensors.torch import load_file
+
+    from train.model import load_trained
+
+    write_audit(workdir, passed=True)
+    assert main(TRAIN + ["--out", "run", "--method", "full", "--refit", "--max-steps", "6"]) == 0
+    run = json.loads((workdir / "run" / "run.json").read_text())
+    refit, best = run["config"]["refit_result"], run["best_step"]
+    assert refit["examples"] == 24 + 8 and refit["selected_adapter"] == "selected"
+    assert refit["steps"] == round(best * 32 / 24) and refit["of_schedule"] == round(6 * 32 / 24)
+    assert "refit: training again" in capsys.readouterr().err
+    assert "- refit: `adapter/` was trained again on 32" in (workdir / "run" / "report.md").read_text()
+    refit_rows = [json.loads(ln) for ln in (workdir / "run" / "refit" / "metrics.jsonl").read_text().splitlines()]
+    assert refit_rows[-1]["step"] == refit["steps"]
+    # RUN/adapter is the refit's last step; RUN/selected keeps what validation picked
+    adapter = load_file(str(workdir / "run" / "adapter" / "trainable.safetensors"))
+    selected = load_file(str(workdir / "run" / "selected" / "trainable.safetensors"))
+    assert adapter.keys() == selected.keys()
+    assert any(not torch.equal(adapter[k], selected[k]) for k in adapter)
+    model, _, _ = load_trained(workdir / "run")
+    torch.testing.assert_close(dict(model.named_parameters())["classifier.weight"].detach(), adapter["classifier.weight"])
+
+
 def test_head_flags_that_do_not_fit_are_refused(workdir, capsys):
     write_audit(workdir, passed=True)
     assert main(TRAIN + ["--out", "run", "--head", "linear", "--head-init", "prototype"]) == 2
