@@ -14,7 +14,7 @@ METHODS = ("lora", "bias", "full")
 # (task, method) -> peak lr. A fresh classification head needs a higher rate than an LM's adapter;
 # full fine-tuning moves every weight and wants the smallest.
 DEFAULT_LR = {("sft", "lora"): 2e-4, ("sft", "bias"): 1e-3, ("sft", "full"): 2e-5,
-              ("classification", "lora"): 1e-3, ("classification", "bias"): 2e-3, ("classification", "full"): 1e-4}
+              ("classification", "lora"): 1e-3, ("classification", "bias"): 2e-3, ("classification", "full"): 5e-5}
 
 
 @dataclass

@@ -122,7 +122,10 @@ def run_training(cfg: TrainConfig, inp: Inputs, log=print) -> dict:
     else:
         train_ex = D.encode_sft(train_recs, tok, cfg.max_length, inp.data)
         val_ex = D.encode_sft(val_recs, tok, cfg.max_length, inp.val or "--val-fraction holdout")
-    net, probe = prepare(net, tok, train_ex, val_ex, init_head=not (inp.resume and (out / "checkpoint").exists()))
+    resuming = inp.resume and (out / "checkpoint").exists()
+    net, probe = prepare(net, tok, train_ex, val_ex, init_head=not resuming)
+    if resuming and (out / "run.json").exists():  # keep the head initialisation's accuracies in run.json
+        probe = {k: v for k, v in RunManifest.load(out).config.items() if k.startswith(("probe_", "prototype_"))}
     n_train = sum(p.numel() for p in net.parameters() if p.requires_grad)
     log(f"{task}: {len(train_ex)} train / {len(val_ex)} val examples, method {cfg.method}, "
         f"{n_train:,} trainable parameters")

@@ -18,7 +18,7 @@ FLAGS = {
     "--method": ("method", str, "lora (default) | bias | full"),
     "--epochs": ("epochs", float, "passes over the training data (default 3)"),
     "--max-steps": ("max_steps", int, "optimizer steps (overrides --epochs)"),
-    "--lr": ("lr", float, "peak learning rate (default: 1e-3 LoRA / 1e-4 full for classification, 2e-4 LoRA for sft)"),
+    "--lr": ("lr", float, "peak learning rate (default: 1e-3 LoRA / 5e-5 full for classification, 2e-4 LoRA for sft)"),
     "--batch-size": ("batch_size", int, "examples per micro-batch (classification, unpacked sft)"),
     "--grad-accum": ("grad_accum", int, "micro-batches per optimizer step"),
     "--lora-r": ("lora_r", int, "LoRA rank (default 16)"),
@@ -136,6 +136,11 @@ def run(args) -> int:
         return 1
     if os.environ.get("RANK", "0") != "0":  # torchrun: rank 0 speaks for the run
         return 0
-    console.print(f"best step {summary['best_step']}: {summary['metric']} {summary['best_metric']:.4f} "
-                  f"-> {args.out}/adapter  (report: {args.out}/report.md)")
+    if summary.get("refit_steps"):
+        console.print(f"best step {summary['best_step']}: {summary['metric']} {summary['best_metric']:.4f} "
+                      f"-> {args.out}/selected; refit on train + validation ({summary['refit_steps']} steps) "
+                      f"-> {args.out}/adapter  (report: {args.out}/report.md)")
+    else:
+        console.print(f"best step {summary['best_step']}: {summary['metric']} {summary['best_metric']:.4f} "
+                      f"-> {args.out}/adapter  (report: {args.out}/report.md)")
     return 0

@@ -208,7 +208,8 @@ def test_refit_trains_again_on_train_and_validation_to_the_picked_step(workdir, 
     refit, best = run["config"]["refit_result"], run["best_step"]
     assert refit["examples"] == 24 + 8 and refit["selected_adapter"] == "selected"
     assert refit["steps"] == round(best * 32 / 24) and refit["of_schedule"] == round(6 * 32 / 24)
-    assert "refit: training again" in capsys.readouterr().err
+    out = capsys.readouterr()
+    assert "refit: training again" in out.err and "-> run/selected; refit on train + validation" in out.out
     assert "- refit: `adapter/` was trained again on 32" in (workdir / "run" / "report.md").read_text()
     refit_rows = [json.loads(ln) for ln in (workdir / "run" / "refit" / "metrics.jsonl").read_text().splitlines()]
     assert refit_rows[-1]["step"] == refit["steps"]
