@@ -61,6 +61,14 @@ def load_sweep(path) -> tuple[list[dict], dict]:
     return grid, {"search": search, "space": space}
 
 
+def pick_best(results: list[dict], metric: str) -> dict:
+    """The trial with the best validation metric; equal accuracies (a tie on 1,000 records is common)
+    go to the lower validation loss, then to the earlier trial."""
+    if metric == "val_accuracy":
+        return max(results, key=lambda r: (r["best"], -(r["val_loss"] if r["val_loss"] is not None else float("inf"))))
+    return min(results, key=lambda r: r["best"])
+
+
 def run_sweep(base: TrainConfig, inp, path, log=print) -> dict:
     from train.recipe import run_training
 
@@ -78,8 +86,7 @@ def run_sweep(base: TrainConfig, inp, path, log=print) -> dict:
                         "best_step": summary["best_step"], "val_loss": summary["best_val_loss"],
                         "seconds": round(summary["seconds"], 1)})
     metric = results[0]["metric"]
-    pick = max if metric == "val_accuracy" else min
-    best = pick(results, key=lambda r: r["best"])
+    best = pick_best(results, metric)
     src = out / "trials" / f"{best['trial']:02d}"
     if (out / "adapter").exists():
         shutil.rmtree(out / "adapter")

@@ -141,6 +141,16 @@ def test_sweep_runs_every_trial_and_keeps_the_best(workdir):
     assert manifest.config["lr"] == best["lr"] and manifest.best_val_loss == pytest.approx(best["val_loss"])
 
 
+def test_sweep_breaks_accuracy_ties_by_validation_loss():
+    from train.sweep import pick_best
+
+    results = [{"trial": 0, "best": 0.9373, "val_loss": 0.2302}, {"trial": 1, "best": 0.9373, "val_loss": 0.2257},
+               {"trial": 2, "best": 0.9363, "val_loss": 0.1}]
+    assert pick_best(results, "val_accuracy")["trial"] == 1
+    assert pick_best(results[:1] + [dict(results[1], val_loss=0.2302)], "val_accuracy")["trial"] == 0
+    assert pick_best(results, "val_loss")["trial"] == 2
+
+
 def test_sweep_file_errors_are_reported_together(workdir, capsys):
     write_audit(workdir, passed=True)
     (workdir / "bad.yaml").write_text("serch: grid\nparams:\n  learning_rate: [1]\n  lora_r: []\n")
