@@ -241,6 +241,23 @@ def test_head_flags_that_do_not_fit_are_refused(workdir, capsys):
     assert not (workdir / "run").exists()
 
 
+def test_a_fresh_head_loads_quietly_but_other_missing_weights_warn(workdir, caplog):
+    """transformers' load report calls the new head MISSING, which reads like a failure; only other
+    missing weights deserve a warning."""
+    from train.model import load_base
+
+    with caplog.at_level("WARNING"):
+        load_base(str(workdir / "model"), "classification", ["greet", "pay"])
+    assert not [r for r in caplog.records if "MISSING" in r.getMessage() or "LOAD REPORT" in r.getMessage()]
+    tok = tiny_tokenizer()
+    net = tiny_bert(len(tok), ["greet", "pay"])
+    state = {k: v for k, v in net.state_dict().items() if k != "bert.encoder.layer.0.output.dense.weight"}
+    net.save_pretrained(workdir / "holey", state_dict=state)
+    tok.save_pretrained(workdir / "holey")
+    with pytest.warns(UserWarning, match="1 weights were not in the checkpoint.*layer.0.output.dense.weight"):
+        load_base(str(workdir / "holey"), "classification", ["greet", "pay"])
+
+
 def test_missing_tracker_fails_before_training(workdir, capsys, monkeypatch):
     import importlib.util
 
