@@ -77,7 +77,9 @@ def _classifier_from_pretrained(auto_cls, model: str, labels: list[str], kw: dic
         hf_logging.set_verbosity(before)
         if bars:
             hf_logging.enable_progress_bar()
-    other = [k for k in info.get("missing_keys", []) if not is_head(k)]
+    # the [CLS] pooler is replaced by MeanPooler for mean-pooled models; a merged run saved none
+    mean_pooled = sentence_pooling(model) == "mean" or getattr(net.config, "curate_pooling", None) == "mean"
+    other = [k for k in info.get("missing_keys", []) if not is_head(k) and not (mean_pooled and ".pooler." in f".{k}")]
     if other:
         warnings.warn(f"{model}: {len(other)} weights were not in the checkpoint and start random: "
                       f"{', '.join(sorted(other)[:5])}", stacklevel=3)
