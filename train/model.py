@@ -8,6 +8,7 @@ downloaded by default because tests and CI run with HF_HUB_OFFLINE.
 
 from __future__ import annotations
 
+import contextlib
 import warnings
 from pathlib import Path
 
@@ -200,9 +201,16 @@ def apply_method(net, task: str, cfg):
     lora = LoraConfig(r=cfg.lora_r, lora_alpha=cfg.lora_alpha, lora_dropout=cfg.lora_dropout,
                       target_modules=targets, layers_to_transform=cfg.layers,
                       task_type=TaskType.SEQ_CLS if task == "classification" else TaskType.CAUSAL_LM)
-    with warnings.catch_warnings():  # peft still asks transformers 5 for the deprecated name; not the user's concern
-        warnings.filterwarnings("ignore", message=".*is_gradient_checkpointing.*", category=FutureWarning)
+    with _quiet_peft():
         return get_peft_model(net, lora)
+
+
+@contextlib.contextmanager
+def _quiet_peft():
+    """peft still asks transformers 5 for a deprecated name (is_gradient_checkpointing); not the user's concern."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*is_gradient_checkpointing.*", category=FutureWarning)
+        yield
 
 
 def is_head(name: str) -> bool:
@@ -258,7 +266,8 @@ def load_trained(run_dir) -> tuple:
     if manifest.method == "lora":
         from peft import PeftModel
 
-        net = PeftModel.from_pretrained(net, str(adapter))
+        with _quiet_peft():
+            net = PeftModel.from_pretrained(net, str(adapter))
     else:
         from safetensors.torch import load_file
 
