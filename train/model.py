@@ -49,7 +49,7 @@ def load_base(model: str, task: str, labels: list[str] | None = None, *, dtype=t
         net.config.pad_token_id = tok.pad_token_id
     if task == "classification":
         # the config flags bring both back when `model` is a merged curate run (RUN/merged)
-        if sentence_pooling(model) == "mean" or getattr(net.config, "curate_pooling", None) == "mean":
+        if _mean_pooled(model, net):
             use_mean_pooling(net)
         if getattr(net.config, "curate_head", None) == "cosine":
             use_cosine_head(net, net.config.curate_head_scale, keep_weight=True)
@@ -79,12 +79,17 @@ def _classifier_from_pretrained(auto_cls, model: str, labels: list[str], kw: dic
         if bars:
             hf_logging.enable_progress_bar()
     # the [CLS] pooler is replaced by MeanPooler for mean-pooled models; a merged run saved none
-    mean_pooled = sentence_pooling(model) == "mean" or getattr(net.config, "curate_pooling", None) == "mean"
+    mean_pooled = _mean_pooled(model, net)
     other = [k for k in info.get("missing_keys", []) if not is_head(k) and not (mean_pooled and ".pooler." in f".{k}")]
     if other:
         warnings.warn(f"{model}: {len(other)} weights were not in the checkpoint and start random: "
                       f"{', '.join(sorted(other)[:5])}", stacklevel=3)
     return net
+
+
+def _mean_pooled(model: str, net) -> bool:
+    """Classified from the token mean: a sentence-transformers model, or a merged curate run of one."""
+    return sentence_pooling(model) == "mean" or getattr(net.config, "curate_pooling", None) == "mean"
 
 
 def default_head(model: str) -> str:

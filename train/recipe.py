@@ -55,13 +55,8 @@ def run_training(cfg: TrainConfig, inp: Inputs, log=print) -> dict:
     if (out / "run.json").exists() and not inp.resume:
         raise CurateError(f"{out} already holds a training run", fix="pass --resume to continue it, or another --out")
 
-    # -- gate ------------------------------------------------------------------------------------
+    # -- task and settings: every refusal here comes before the audit, which can take minutes ----
     ds = load_dataset(inp.data, **inp.load_kwargs)
-    gate = check_gate(ds, audit=inp.audit, rules=inp.rules, allow_failed=inp.allow_failed_gate, log=log)
-    if gate.passed is False and not inp.allow_failed_gate:
-        raise GateFailed(gate.audit_path, gate.failed_rules)
-
-    # -- data ------------------------------------------------------------------------------------
     task = cfg.task or ("classification" if ds.format == "classification" else "sft")
     if task == "classification" and ds.format != "classification":
         raise DataError(inp.data, None, f"task 'classification' needs text + label records; this file is {ds.format}",
@@ -69,6 +64,27 @@ def run_training(cfg: TrainConfig, inp: Inputs, log=print) -> dict:
     if task == "sft" and ds.format == "classification":
         raise DataError(inp.data, None, "task 'sft' needs prompt/response, chat or text records; this file is "
                         "classification data", fix="drop --task sft")
+    if not cfg.lr:
+        cfg = replace(cfg, lr=DEFAULT_LR[(task, cfg.method)])
+    base = cfg.model or default_model(task)
+    if task == "classification":  # resolve the head's defaults so run.json records what was trained
+        asked, head = cfg.head, cfg.head or default_head(base)
+        cfg = replace(cfg, head=head, head_lr=cfg.head_lr or max(cfg.lr, 1e-3),
+                      head_init=cfg.head_init or ("prototype" if head == "cosine" else "random"))
+        problems = cfg.problems()
+        if problems:
+            why = "" if asked else f"; {base} gets a {head} head unless --head says otherwise"
+            raise CurateError(f"train config: {problems[0]}{why}",
+                              fix="pair --head linear with --head-init probe, or --head cosine with prototype")
+    elif cfg.head or cfg.head_init:
+        raise CurateError("--head and --head-init are for classification", fix="drop them for sft")
+
+    # -- gate ------------------------------------------------------------------------------------
+    gate = check_gate(ds, audit=inp.audit, rules=inp.rules, allow_failed=inp.allow_failed_gate, log=log)
+    if gate.passed is False and not inp.allow_failed_gate:
+        raise GateFailed(gate.audit_path, gate.failed_rules)
+
+    # -- data ------------------------------------------------------------------------------------
     val_ds = load_dataset(inp.val, **inp.load_kwargs) if inp.val else None
     train_recs, val_recs = (ds.records, val_ds.records) if val_ds else D.holdout(ds.records, cfg.val_fraction, cfg.seed)
     mixed = []
@@ -82,18 +98,6 @@ def run_training(cfg: TrainConfig, inp: Inputs, log=print) -> dict:
         train_recs = D.mix_in(train_recs, extra.records, r, cfg.seed)
         mixed.append({"path": path, "ratio": r, "fingerprint": extra.fingerprint})
     labels = sorted({r["label"] for r in train_recs}) if task == "classification" else []
-    if not cfg.lr:
-        cfg = replace(cfg, lr=DEFAULT_LR[(task, cfg.method)])
-    base = cfg.model or default_model(task)
-    if task == "classification":  # resolve the head's defaults so run.json records what was trained
-        head = cfg.head or default_head(base)
-        cfg = replace(cfg, head=head, head_lr=cfg.head_lr or max(cfg.lr, 1e-3),
-                      head_init=cfg.head_init or ("prototype" if head == "cosine" else "random"))
-        problems = cfg.problems()
-        if problems:
-            raise CurateError(f"train config: {problems[0]}", fix="pass --head and --head-init that fit each other")
-    elif cfg.head or cfg.head_init:
-        raise CurateError("--head and --head-init are for classification", fix="drop them for sft")
 
     # -- model -----------------------------------------------------------------------------------
     on_gpu = pick_device().type == "cuda"

@@ -244,6 +244,16 @@ def test_head_flags_that_do_not_fit_are_refused(workdir, capsys):
     assert not (workdir / "run").exists()
 
 
+def test_a_head_init_that_does_not_fit_the_default_head_is_refused_before_any_audit(workdir, capsys):
+    (workdir / "model" / "1_Pooling").mkdir()
+    (workdir / "model" / "1_Pooling" / "config.json").write_text('{"pooling_mode_mean_tokens": true}')
+    assert main(TRAIN + ["--out", "run", "--head-init", "probe"]) == 2
+    err = capsys.readouterr().err
+    assert "does not fit a cosine head (probe: linear, prototype: cosine); model gets a cosine head unless --head" in err
+    assert "pair --head linear with --head-init probe" in err
+    assert not (workdir / "run").exists() and not (workdir / "curate-out").exists()  # no audit was run
+
+
 def test_a_fresh_head_loads_quietly_but_other_missing_weights_warn(workdir, caplog):
     """transformers' load report calls the new head MISSING, which reads like a failure; only other
     missing weights deserve a warning."""
