@@ -9,7 +9,6 @@ Python API:
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,6 +17,7 @@ import pandas as pd
 from curate.checks import CheckContext
 from curate.rules import RuleOutcome, evaluate_rules, gate_summary, load_rules
 from curate.stages import STAGES, StageRun, run_stage
+from curate.timing import timed
 
 
 @dataclass
@@ -38,17 +38,6 @@ class AuditResult:
         return self.gate["passed"]
 
 
-def _timed(seconds: dict, name: str):
-    class _T:
-        def __enter__(self):
-            self.t0 = time.perf_counter()
-
-        def __exit__(self, *exc):
-            seconds[name] = round(time.perf_counter() - self.t0, 3)
-
-    return _T()
-
-
 def run_audit(data, *, eval=(), reference=None, rules=None, load_kwargs: dict | None = None,
               use_cache: bool = True, num_proc: int = 1, progress=None) -> AuditResult:
     """Audit `data` (a path or a loaded CurateDataset). `progress(stage_name)` is told each phase."""
@@ -56,9 +45,9 @@ def run_audit(data, *, eval=(), reference=None, rules=None, load_kwargs: dict | 
 
     seconds: dict = {}
     say = progress or (lambda msg: None)
-    with _timed(seconds, "rules"):
+    with timed(seconds, "rules"):
         ruleset = load_rules(rules)  # configuration errors come before any work
-    with _timed(seconds, "load"):
+    with timed(seconds, "load"):
         say("loading data")
         ds = data if isinstance(data, CurateDataset) else load_dataset(data, **(load_kwargs or {}))
         eval_sets = [load_dataset(p) for p in eval]
@@ -75,7 +64,7 @@ def run_audit(data, *, eval=(), reference=None, rules=None, load_kwargs: dict | 
         seconds[f"stage:{name}"] = round(run.seconds, 3)
     signals = pd.concat([pd.DataFrame({"id": ds.ids}), *frames], axis=1)
     ctx = CheckContext(dataset=ds, eval_sets=eval_sets, reference=ref, stage_configs=ruleset.stage_configs)
-    with _timed(seconds, "checks"):
+    with timed(seconds, "checks"):
         say("checks")
         outcomes = evaluate_rules(ruleset, signals, ctx)
     flags: dict[str, list[str]] = {i: [] for i in ds.ids}

@@ -17,6 +17,7 @@ from pathlib import Path
 import torch
 
 from curate.errors import CurateError, DataError
+from curate.timing import timed
 from train import forgetting, metrics, overfit, predict, registry
 from train.run import RunManifest
 
@@ -33,16 +34,6 @@ class EvalConfig:
     seed: int = 0  # seeds the bootstrap and any freshly initialised head
     n_errors: int = 25  # error examples kept for the report
     stem: bool = True  # Porter-stem tokens for ROUGE (as the ROUGE-1.5.5 runs in papers do)
-
-
-def _timed(name: str, timings: dict):
-    class _T:
-        def __enter__(self):
-            self.t = time.perf_counter()
-
-        def __exit__(self, *exc):
-            timings[name] = round(time.perf_counter() - self.t, 2)
-    return _T()
 
 
 # ---------------------------------------------------------------- classification
@@ -157,15 +148,15 @@ def evaluate(run_dir, ds, cfg: EvalConfig = EvalConfig(), *, registry_path=None)
     check_task(manifest, ds)
     timings: dict = {}
     torch.manual_seed(cfg.seed)  # an untrained head (classification base) initialises the same way every time
-    with _timed("load", timings):
+    with timed(timings, "load", digits=2):
         model, tok, manifest = load_trained(run_dir)
-    with _timed("task", timings):
+    with timed(timings, "task", digits=2):
         score = score_classification if manifest.task == "classification" else score_generation
         task, preds = score(model, tok, manifest, ds, cfg)
     fit = overfit.analyse(overfit.read_metrics(run_dir / "metrics.jsonl"))
     forget = None
     if cfg.general != "none":
-        with _timed("forgetting", timings):
+        with timed(timings, "forgetting", digits=2):
             forget = forgetting.measure(model, tok, manifest, cfg.general,
                                         forgetting.ForgettingConfig(batch_size=cfg.batch_size,
                                                                     max_passages=cfg.max_general))
