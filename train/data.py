@@ -74,7 +74,9 @@ def encode_classification(records: list[dict], tok, label2id: dict[str, int], ma
                           source: str = "data") -> list[dict]:
     unknown = sorted({r["label"] for r in records} - set(label2id))
     if unknown:
-        raise DataError(source, None, f"labels not seen in the training data: {', '.join(unknown[:10])}",
+        ids = [r["id"] for r in records if r["label"] in set(unknown)]
+        where = f"record {ids[0]}" + (f" and {len(ids) - 1} more" if len(ids) > 1 else "")
+        raise DataError(source, where, f"labels not seen in the training data: {', '.join(unknown[:10])}",
                         fix="make sure every validation/test label occurs in the training set (curate split "
                             "stratifies by label)")
     enc = tok([r["prompt"] for r in records], truncation=True, max_length=max_length)["input_ids"]

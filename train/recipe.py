@@ -73,7 +73,8 @@ def run_training(cfg: TrainConfig, inp: Inputs, log=print) -> dict:
                       head_init=cfg.head_init or ("prototype" if head == "cosine" else "random"))
         problems = cfg.problems()
         if problems:
-            why = "" if asked else f"; {base} gets a {head} head unless --head says otherwise"
+            model = cfg.model or "the default all-MiniLM-L6-v2"
+            why = "" if asked else f"; {model} gets a {head} head unless --head says otherwise"
             raise CurateError(f"train config: {problems[0]}{why}",
                               fix="pair --head linear with --head-init probe, or --head cosine with prototype")
     elif cfg.head or cfg.head_init:

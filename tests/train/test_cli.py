@@ -271,6 +271,17 @@ def test_a_fresh_head_loads_quietly_but_other_missing_weights_warn(workdir, capl
         load_base(str(workdir / "holey"), "classification", ["greet", "pay"])
 
 
+def test_a_validation_label_unknown_to_training_names_the_file_and_record(workdir, capsys):
+    write_audit(workdir, passed=True)
+    with open(workdir / "val.csv", "a", newline="") as f:
+        csv.writer(f).writerow(["close my account", "close"])
+    assert main(TRAIN + ["--out", "run"]) == 2
+    err = capsys.readouterr().err
+    assert "val.csv, record 8:" in err and "labels not seen in the training data: close" in err
+    assert "fix: make sure every validation/test label occurs in the training set" in err
+    assert not (workdir / "run").exists()
+
+
 def test_missing_tracker_fails_before_training(workdir, capsys, monkeypatch):
     import importlib.util
 
