@@ -4,10 +4,14 @@ Run from bench/labels after auditing each dataset into /tmp/baseline/<name>/ (se
     python sample.py <dataset> <n_random> <cap per rule>
 Writes /work/labels/<dataset>.jsonl for a reader to label into bench/labels/<dataset>.csv.
 """
-import json, random, re, sys
-sys.path.insert(0, "/work/main")
+import json, os, random, re, sys
+from pathlib import Path
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+BASELINE = os.environ.get("BASELINE", "/tmp/baseline")  # where the baseline audits are
+OUT = os.environ.get("LABEL_QUEUE", "/work/labels")  # where the records to read go
 from curate.load import load_dataset
-S = "/work/shared/data"
+S = str(ROOT.parent / "shared" / "data")
 DATASETS = {
     "code_alpaca": (f"{S}/code_alpaca/code_alpaca_2k.json", {}),
     "gpteacher_codegen": (f"{S}/gpteacher_codegen/codegen-instruct.json", {}),
@@ -21,11 +25,11 @@ name, n_random, cap = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 path, kw = DATASETS[name]
 ds = load_dataset(path, **kw)
 byid = {r["id"]: r for r in ds.records}
-audit = json.load(open(f"/tmp/baseline/{name}/audit.json"))
+audit = json.load(open(f"{BASELINE}/{name}/audit.json"))
 rng = random.Random(0)
 chosen, partner = [], {}
 import pandas as pd
-sig = pd.read_parquet(f"/tmp/baseline/{name}/signals.parquet")
+sig = pd.read_parquet(f"{BASELINE}/{name}/signals.parquet")
 PARTNER_COLS = [c for c in ("exact_dup_of", "near_dup_of", "semantic_dup_of", "conflicts_with") if c in sig]
 for _, row in sig.iterrows():
     for c in PARTNER_COLS:
@@ -74,7 +78,7 @@ if name in EVAL:  # leakage: the eval record it leaks into
         if t:
             item["eval_record"] = {"id": t, "text": ev[t]["fields"][0]["text"], "label": ev[t]["label"]}
 rng.shuffle(out)
-with open(f"/work/labels/{name}.jsonl", "w") as f:
+with open(f"{OUT}/{name}.jsonl", "w") as f:
     for item in out:
         f.write(json.dumps(item, ensure_ascii=False) + "\n")
 print(name, len(out), "records,", sum("compare_with" in o for o in out), "with a comparison record")
