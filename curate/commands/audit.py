@@ -49,7 +49,8 @@ def print_verdict(result, con) -> None:
     from rich.markup import escape
     from rich.table import Table
 
-    t = Table(title=f"curate audit: {result.dataset.name} ({len(result.dataset)} records, {result.dataset.format})",
+    ds = result.dataset
+    t = Table(title=f"curate audit: {escape(ds.name)} ({len(ds)} records, {ds.format})\n{escape(ds.mapping.explain())}",
               title_justify="left")
     for c in ("rule", "severity", "status", "value", "threshold", "flagged", "finding"):
         t.add_column(c, justify="right" if c in ("value", "threshold", "flagged") else "left",
