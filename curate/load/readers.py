@@ -14,6 +14,7 @@ import io
 import json
 import lzma
 import os
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -82,7 +83,7 @@ def _read_bytes(p: Path, codec) -> bytes:
         return p.read_bytes()
     try:
         return codec.decompress(p.read_bytes())
-    except (OSError, EOFError, ValueError, lzma.LZMAError) as e:  # gzip.BadGzipFile is an OSError
+    except (OSError, EOFError, ValueError, lzma.LZMAError, zlib.error) as e:  # gzip.BadGzipFile is an OSError
         raise DataError(p, None, f"cannot decompress the {p.suffix} file ({e})",
                         fix=f"check that the file is complete, or decompress it yourself and pass the {Path(p.stem).suffix} file") from None
 
