@@ -57,7 +57,7 @@ def render(summary: dict, console) -> None:
     t.add_column()
     for k in ("file_type", "split", "format", "detected", "records", "invalid", "fingerprint"):
         if summary.get(k) is not None:
-            t.add_row(k.replace("_", " "), escape(str(summary[k])))
+            t.add_row("detection" if k == "detected" else k.replace("_", " "), escape(str(summary[k])))
     t.add_row("mapping", escape(", ".join(f"{k}={v}" for k, v in summary["mapping"].items() if k != "format")))
     if "turns" in summary:
         t.add_row("turns / record", f"median {summary['turns']['median']}, max {summary['turns']['max']}")

@@ -50,6 +50,7 @@ LAYOUTS = (
 # (chosen, rejected) column pairs of preference data
 PREFERENCE_FIELDS = (("chosen", "rejected"), ("chosen_response", "rejected_response"), ("response_j", "response_k"))
 PREFERENCE_PROMPTS = ("prompt", "question", "instruction", "query", "input", "history")
+HH_TRANSCRIPT = re.compile(r"\s*Human:")  # "\n\nHuman: ...\n\nAssistant: ..."
 CHAT_FIELDS = ("messages", "conversations", "conversation", "dialog")
 # Markers the Alpaca family uses for "this instruction has no input" (Alpaca-cleaned documents them)
 EMPTY_INPUT_MARKERS = {"", "<noinput>", "<no input>", "no input", "no input.", "noinput", "n/a", "none", "null",
@@ -112,7 +113,7 @@ def detect(path, rows: list[dict], *, overrides: dict) -> FieldMapping:
     id_field = overrides.get("id_field") or next((k for k in ID_FIELDS if k in keys), None)
     if id_field == "none":
         id_field = None
-    m = _guess(rows, keys, fmt, overrides)
+    m = _guess(path, rows, keys, fmt, overrides)
     if m is None:
         raise DataError(path, None, f"cannot tell the record format from the columns ({', '.join(available)})",
                         fix=_hint(rows, available, fmt))
@@ -155,9 +156,9 @@ def _turn_keys(first) -> tuple[str, str]:
     return "role", "content"
 
 
-def _guess(rows, keys, fmt, ov) -> FieldMapping | None:
+def _guess(path, rows, keys, fmt, ov) -> FieldMapping | None:
     if fmt in (None, "prompt_completion", "chat") and not ov.get("messages_field"):
-        m = _preference(rows, keys, fmt, ov)
+        m = _preference(path, rows, keys, fmt, ov)
         if m:
             return m
     messages = _pick(ov, "messages_field", keys, CHAT_FIELDS)
@@ -219,7 +220,7 @@ def _numbered_siblings(name: str, keys) -> tuple[str, ...]:
     return tuple(sorted(sib, key=lambda k: int(k[len(m.group(1)):])))
 
 
-def _preference(rows, keys, fmt, ov) -> FieldMapping | None:
+def _preference(path, rows, keys, fmt, ov) -> FieldMapping | None:
     pair = next(((c, r) for c, r in PREFERENCE_FIELDS if c in keys and r in keys), None)
     if pair is None:
         return None
@@ -227,6 +228,12 @@ def _preference(rows, keys, fmt, ov) -> FieldMapping | None:
     if ov.get("response_field"):
         chosen = ov["response_field"]
     prompt = _pick(ov, "prompt_field", keys, PREFERENCE_PROMPTS)
+    sample = next((r[chosen] for r in rows if isinstance(r.get(chosen), str)), None)
+    if prompt is None and sample is not None and HH_TRANSCRIPT.match(sample):
+        raise DataError(path, None, f"'{chosen}' holds whole Human/Assistant transcripts (Anthropic HH's raw layout), "
+                                    "so the answer cannot be told from the conversation before it",
+                        fix=f"convert '{chosen}' and '{rejected}' to lists of {{\"role\", \"content\"}} turns (split on "
+                            "'\\n\\nHuman: ' and '\\n\\nAssistant: '), as in trl-lib/hh-rlhf-helpful-base")
     first = _first_list(rows, chosen)
     role_key, content_key = _turn_keys(first)
     as_chat = fmt == "chat" or first is not None

@@ -56,6 +56,8 @@ BAD = [
                                               "rejected": [{"role": "user", "content": "q"}]}).encode(),
      "chosen[1] is not a {role, content} object", "line 1"),
     ("preference_null.jsonl", b'{"prompt": "q", "chosen": "a", "rejected": null}\n', "'rejected' is missing or null", "line 1"),
+    ("hh_raw.jsonl", json.dumps({"chosen": "\n\nHuman: hi\n\nAssistant: hello", "rejected": "\n\nHuman: hi\n\nAssistant: no"}).encode(),
+     "holds whole Human/Assistant transcripts", None),
     ("squad_bad_answer.jsonl", b'{"context": "c", "question": "q", "answers": {"text": [5]}}\n',
      "'answers.text[0]' is a int", "line 1"),
     # issue 14: anything from the user's data is printed literally (rich markup is neither eaten nor fatal)
