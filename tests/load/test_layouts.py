@@ -141,6 +141,16 @@ def test_compressed_files_read_transparently(tmp_path, suffix, writer):
     assert (ds.format, len(ds), ds.name, ds.kind) == ("classification", 2, "train", "jsonl")
 
 
+def test_clean_writes_a_compressed_input_back_uncompressed_under_its_own_name(tmp_path):
+    p = tmp_path / "train.jsonl.gz"
+    p.write_bytes(gzip.compress(b'{"text": "fine", "label": "a"}\n{"text": "bad\\u0007", "label": "b"}\n'))
+    rules = tmp_path / "r.yaml"
+    rules.write_text("rules:\n  - {check: max_control_char_records, severity: error}\n")
+    assert main(["clean", str(p), "--rules", str(rules), "--out", str(tmp_path / "c")]) == 0
+    rows = [json.loads(x) for x in (tmp_path / "c" / "train.jsonl").read_text().splitlines()]
+    assert [r["text"] for r in rows] == ["fine", "bad"]
+
+
 def test_compressed_csv_and_json(tmp_path):
     c, j = tmp_path / "d.csv.gz", tmp_path / "d.json.gz"
     c.write_bytes(gzip.compress(b"text,label\nhello,a\n"))
