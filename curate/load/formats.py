@@ -190,8 +190,18 @@ def _guess(path, rows, keys, fmt, ov) -> FieldMapping | None:
     if fmt in (None, "text") and text:
         return FieldMapping("text", text_field=text,
                             why=f"text column '{text}'; no label column among: {', '.join(LABEL_FIELDS)}; "
-                                "pass --label-field to audit it as classification")
+                                f"pass --label-field{_label_example(rows, keys, text)} to audit it as classification")
     return None
+
+
+def _label_example(rows, keys, text) -> str:
+    """' (e.g. --label-field stars)': the filled scalar column with the fewest distinct values, if it repeats any."""
+    sample = rows[:200]
+    distinct = {k: len({str(r.get(k)) for r in sample}) for k in keys if k != text and k not in ID_FIELDS
+                and all(isinstance(r.get(k), (int, float, bool)) or isinstance(r.get(k), str) and 0 < len(r[k]) <= 50
+                        for r in sample)}  # a label is a short filled value
+    best = min(distinct, key=distinct.get, default=None)
+    return f" (e.g. --label-field {best})" if best and distinct[best] < len(sample) else ""
 
 
 def _layout(keys, ov) -> FieldMapping | None:

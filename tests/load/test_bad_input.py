@@ -161,10 +161,10 @@ def test_error_with_markup_is_printed_literally(tmp_path, capsys):
 
 def test_missing_label_column_says_what_was_detected_and_why(tmp_path, capsys):
     p = tmp_path / "reviews.csv"
-    p.write_text("text,stars\ngreat product,5\nawful,1\n")
+    p.write_text("text,stars,id\ngreat product,5,1\nawful,1,2\nlovely,5,3\n")
     assert main(["inspect", str(p), "--json"]) == 0
     detected = json.loads(capsys.readouterr().out)["detected"]
     assert detected.startswith("detected: text (text column 'text'; no label column among: label, labels, category")
-    assert "--label-field" in detected
+    assert "--label-field (e.g. --label-field stars)" in detected
     assert main(["inspect", str(p)]) == 0
     assert "no label column among" in capsys.readouterr().out
