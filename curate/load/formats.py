@@ -169,7 +169,8 @@ def _guess(path, rows, keys, fmt, ov) -> FieldMapping | None:
                             why=f"column '{messages}' holds lists of chat turns")
     if fmt == "chat":
         return None
-    if fmt in (None, "alpaca") and (ov.get("prompt_field") or "instruction" in keys):
+    # --prompt-field alone does not make a file Alpaca: without an instruction or input column it is a plain pair
+    if fmt == "alpaca" or fmt is None and ("instruction" in keys or ov.get("prompt_field") and "input" in keys):
         prompt = ov.get("prompt_field") or "instruction"
         response = _pick(ov, "response_field", keys, ("output", "response", "answer", "completion"))
         if response:

@@ -122,6 +122,14 @@ def test_multi_reference_answers_are_alternatives_and_change_the_fingerprint(tmp
     assert da.fingerprint != db.fingerprint, "a changed alternative answer must not reuse cached signals"
 
 
+def test_prompt_and_response_flags_on_a_dialogue_file_make_a_pair_not_alpaca(tmp_path):
+    p = tmp_path / "d.jsonl"
+    p.write_text(json.dumps({"dialogue": "D", "summary": "S"}) + "\n")
+    ds = load_dataset(p, prompt_field="dialogue", response_field="summary")
+    assert (ds.format, ds.mapping.layout) == ("prompt_completion", "dialogue_summary")
+    assert ds.mapping.explain().startswith("chosen by flags: prompt_completion, dialogue/summary layout (flags --prompt-field")
+
+
 def test_flags_still_win_over_layouts(tmp_path):
     p = tmp_path / "d.jsonl"
     p.write_text(json.dumps({"dialogue": "D", "summary": "S", "topic": "T"}) + "\n")
