@@ -80,8 +80,7 @@ class FieldMapping:
         d = {k: v for k, v in asdict(self).items() if v not in (None, ()) and k not in ("detected", "why")}
         if "alternative_fields" in d:
             d["alternative_fields"] = list(d["alternative_fields"])
-        if self.format != "chat" and not (self.layout == "preference" and self.messages_field is None and
-                                          (self.role_key, self.content_key) != ("role", "content")):
+        if self.format != "chat":
             d.pop("role_key"), d.pop("content_key")
         return d
 
@@ -215,9 +214,10 @@ def _layout(keys, ov) -> FieldMapping | None:
         if p not in keys or a not in keys:
             continue
         named = layout if p in prompts and a in answers else None
+        context = context if named else None
         alts = _numbered_siblings(a, keys) if named else ()
         why = f"columns {context + ' + ' if context else ''}{p} + {a}" + (f" (+ {', '.join(alts)})" if alts else "")
-        return FieldMapping("prompt_completion", prompt_field=p, response_field=a, context_field=context if named else None,
+        return FieldMapping("prompt_completion", prompt_field=p, response_field=a, context_field=context,
                             alternative_fields=alts, layout=named, why=why)
     return None
 
