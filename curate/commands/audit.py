@@ -26,6 +26,8 @@ def add_parser(sub):
 
 
 def run(args) -> int:
+    from rich.markup import escape
+
     from curate.audit import default_out_dir, run_audit
     from curate.load import load_dataset
     from curate.report import write_outputs
@@ -41,7 +43,7 @@ def run(args) -> int:
                            progress=lambda msg: status.update(f"auditing: {msg}"))
     out = write_outputs(result, args.out or default_out_dir(ds))
     print_verdict(result, console)
-    console.print(f"report: {out / 'report.html'}  ·  {out / 'audit.json'}  ·  {out / 'report.md'}")
+    console.print(escape(f"report: {out / 'report.html'}  ·  {out / 'audit.json'}  ·  {out / 'report.md'}"))
     return 0 if result.passed else 1
 
 
