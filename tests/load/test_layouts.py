@@ -224,3 +224,20 @@ def test_preference_audit_reads_rejected_answers_and_clean_keeps_the_layout(tmp_
     assert set(kept[0]) == set(rows[0]), "written back in its own layout"
     fixed = kept[3]["rejected"][1]["content"] if turns else kept[3]["rejected"]
     assert "\x07" not in fixed and fixed.startswith("Tip")
+
+
+def test_stages_read_the_rejected_answer_and_name_chat_turns_by_their_path(tmp_path):
+    from curate.content.structure import StructureConfig, structure
+    from curate.content.verify import VerifyConfig, verify
+
+    p = tmp_path / "p.jsonl"
+    user = {"role": "user", "content": "What is 6 times 7?"}
+    p.write_text(json.dumps({"chosen": [user, {"role": "assistant", "content": "6 * 7 = 42"}],
+                             "rejected": [user, {"role": "assistant", "content": "6 * 7 = 48"}]}) + "\n"
+                 + json.dumps({"chosen": [user, user, {"role": "assistant", "content": "42"}],
+                               "rejected": [user, user, {"role": "assistant", "content": "41"}]}) + "\n")
+    batch = load_dataset(p).batch()
+    errors = verify(batch, config=VerifyConfig())["arithmetic_errors"]
+    assert errors[0] and "48" in json.dumps(errors[0]), "the wrong sum in the rejected answer is found"
+    issues = structure(batch, config=StructureConfig())["structure_issues"]
+    assert issues[0] == [] and issues[1][0]["field"] == "chosen.1.content"
