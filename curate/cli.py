@@ -52,9 +52,11 @@ def main(argv=None) -> int:
     try:
         return int(args.run(args) or 0)
     except CurateError as e:
-        err_console.print(f"[bold red]error:[/bold red] {e.message}", markup=True, soft_wrap=True)
+        from rich.markup import escape  # file names and values from the user's data are printed literally
+
+        err_console.print(f"[bold red]error:[/bold red] {escape(e.message)}", markup=True, soft_wrap=True)
         if e.fix:
-            err_console.print(f"  [bold]fix:[/bold] {e.fix}", soft_wrap=True)
+            err_console.print(f"  [bold]fix:[/bold] {escape(e.fix)}", soft_wrap=True)
         return e.exit_code
     except KeyboardInterrupt:
         err_console.print("interrupted")

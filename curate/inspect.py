@@ -18,16 +18,23 @@ def _stats(values: list[int]) -> dict:
 def summarize(ds) -> dict:
     """Everything `curate inspect` prints, as a dict."""
     groups: dict[str, list[str]] = {}
+    alternatives: Counter = Counter()
     for r in ds.records:
         for f in r["fields"]:
-            key = re.sub(r"\.\d+\.", ".*.", f["name"])
-            key = f"{key} [{f['role']}]" if ".*." in key else key
+            key = re.sub(r"\.\d+(?=\.|$)", ".*", f["name"])
+            key = f"{key} [{f['role']}]" if ".*" in key else key
             groups.setdefault(key, []).append(f["text"])
+            if f.get("alternative"):
+                alternatives[key] += 1
     fields = {k: {"chars": _stats([len(t) for t in v]), "words": _stats([len(t.split()) for t in v])}
               for k, v in groups.items()}
     out = {"path": ds.path, "file_type": ds.kind, "split": ds.split, "format": ds.format,
-           "mapping": ds.mapping.describe(), "records": len(ds), "invalid": len(ds.invalid),
+           "detected": ds.mapping.explain(), "mapping": ds.mapping.describe(), "records": len(ds), "invalid": len(ds.invalid),
            "fingerprint": ds.fingerprint, "fields": fields}
+    if alternatives:  # rejected answers, more references: audited like the answer itself
+        out["alternative_answers"] = dict(alternatives)
+    if ds.mapping.layout == "preference":
+        out["pairs_without_difference"] = sum(1 for r in ds.records if not any(f.get("alternative") for f in r["fields"]))
     if ds.format == "chat":
         out["turns"] = _stats([len(r["messages"]) for r in ds.records])
         out["roles"] = dict(Counter(m["role"] for r in ds.records for m in r["messages"]))
@@ -45,18 +52,22 @@ def render(summary: dict, console) -> None:
     from rich.markup import escape
     from rich.table import Table
 
-    t = Table(title=f"curate inspect: {summary['path']}", show_header=False, title_justify="left")
+    t = Table(title=f"curate inspect: {escape(summary['path'])}", show_header=False, title_justify="left")
     t.add_column(style="bold")
     t.add_column()
-    for k in ("file_type", "split", "format", "records", "invalid", "fingerprint"):
+    for k in ("file_type", "split", "format", "detected", "records", "invalid", "fingerprint"):
         if summary.get(k) is not None:
-            t.add_row(k.replace("_", " "), str(summary[k]))
-    t.add_row("mapping", ", ".join(f"{k}={v}" for k, v in summary["mapping"].items() if k != "format"))
+            t.add_row("detection" if k == "detected" else k.replace("_", " "), escape(str(summary[k])))
+    t.add_row("mapping", escape(", ".join(f"{k}={v}" for k, v in summary["mapping"].items() if k != "format")))
     if "turns" in summary:
         t.add_row("turns / record", f"median {summary['turns']['median']}, max {summary['turns']['max']}")
         t.add_row("roles", ", ".join(f"{k}: {v}" for k, v in summary["roles"].items()))
+    if "pairs_without_difference" in summary:
+        t.add_row("pairs with chosen = rejected", str(summary["pairs_without_difference"]))
+    if summary.get("alternative_answers"):
+        t.add_row("alternative answers", escape(", ".join(f"{k}: {v}" for k, v in summary["alternative_answers"].items())))
     if summary.get("empty_input_markers"):
-        t.add_row("empty-input markers", ", ".join(f"{k!r}: {v}" for k, v in summary["empty_input_markers"].items()))
+        t.add_row("empty-input markers", escape(", ".join(f"{k!r}: {v}" for k, v in summary["empty_input_markers"].items())))
     console.print(t)
     ft = Table(title="field lengths (words; chars in brackets)", title_justify="left")
     for col in ("field", "n", "empty", "min", "median", "mean", "p95", "max"):

@@ -26,7 +26,9 @@ def set_field(row: dict, path: str, value: str) -> dict:
 
 
 def output_path(ds, out_dir, stem: str | None = None) -> Path:
-    name = stem or Path(ds.path.rstrip("/")).stem
+    from curate.load.readers import file_stem
+
+    name = stem or file_stem(ds.path)  # train.jsonl.gz is written back as an uncompressed train.jsonl
     return Path(out_dir) / (name + SUFFIX.get(ds.kind, ".jsonl"))
 
 

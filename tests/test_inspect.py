@@ -20,7 +20,7 @@ SHARED = [
     ("banking77/train.csv", "classification", 10003, {"text_field": "text", "label_field": "category"}),
     ("gsm8k_alpaca/gsm_8k_train.json", "alpaca", 7473, {"prompt_field": "instruction", "response_field": "output"}),
     ("dialogsum/dialogsum.dev.jsonl", "prompt_completion", 500,
-     {"prompt_field": "dialogue", "response_field": "summary", "id_field": "fname"}),
+     {"prompt_field": "dialogue", "response_field": "summary", "id_field": "fname", "layout": "dialogue_summary"}),
     ("presidio_pii/synth_dataset_v2.json", "text", 1500, {"text_field": "full_text"}),
 ]
 

@@ -57,6 +57,7 @@ def run_training(cfg: TrainConfig, inp: Inputs, log=print) -> dict:
 
     # -- task and settings: every refusal here comes before the audit, which can take minutes ----
     ds = load_dataset(inp.data, **inp.load_kwargs)
+    log(f"{ds.name}: {ds.mapping.explain()}")  # a missing label column turns classification data into text
     task = cfg.task or ("classification" if ds.format == "classification" else "sft")
     if task == "classification" and ds.format != "classification":
         raise DataError(inp.data, None, f"task 'classification' needs text + label records; this file is {ds.format}",

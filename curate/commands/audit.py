@@ -26,6 +26,8 @@ def add_parser(sub):
 
 
 def run(args) -> int:
+    from rich.markup import escape
+
     from curate.audit import default_out_dir, run_audit
     from curate.load import load_dataset
     from curate.report import write_outputs
@@ -41,7 +43,7 @@ def run(args) -> int:
                            progress=lambda msg: status.update(f"auditing: {msg}"))
     out = write_outputs(result, args.out or default_out_dir(ds))
     print_verdict(result, console)
-    console.print(f"report: {out / 'report.html'}  ·  {out / 'audit.json'}  ·  {out / 'report.md'}")
+    console.print(escape(f"report: {out / 'report.html'}  ·  {out / 'audit.json'}  ·  {out / 'report.md'}"))
     return 0 if result.passed else 1
 
 
@@ -49,7 +51,8 @@ def print_verdict(result, con) -> None:
     from rich.markup import escape
     from rich.table import Table
 
-    t = Table(title=f"curate audit: {result.dataset.name} ({len(result.dataset)} records, {result.dataset.format})",
+    ds = result.dataset
+    t = Table(title=f"curate audit: {escape(ds.name)} ({len(ds)} records, {ds.format})\n{escape(ds.mapping.explain())}",
               title_justify="left")
     for c in ("rule", "severity", "status", "value", "threshold", "flagged", "finding"):
         t.add_column(c, justify="right" if c in ("value", "threshold", "flagged") else "left",

@@ -19,6 +19,8 @@ def add_parser(sub):
 
 
 def run(args) -> int:
+    from rich.markup import escape
+
     from curate.inspect import render, summarize
     from curate.load import write_invalid
 
@@ -27,7 +29,7 @@ def run(args) -> int:
     if ds.invalid:
         q = write_invalid(ds, args.quarantine or Path("curate-out") / ds.name / "invalid.jsonl")
         summary["quarantine"] = str(q)
-        err_console.print(f"[yellow]{len(ds.invalid)} invalid record(s) moved to {q}[/yellow]")
+        err_console.print(f"[yellow]{len(ds.invalid)} invalid record(s) moved to {escape(str(q))}[/yellow]")
     if args.json:
         print_json(summary)
     else:

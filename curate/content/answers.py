@@ -17,6 +17,7 @@ import difflib
 import re
 from dataclasses import dataclass
 
+from curate.load.formats import alternative_answers
 from curate.stages import register_stage
 
 # Whole answers that stand for "no answer" (Alpaca's `<nooutput>`, spreadsheet "N/A", templates).
@@ -145,6 +146,8 @@ def _assistant_texts(fmt, messages, fields):
     """[(field name, answer text, prompt it answers)] for every assistant text of a record."""
     if fmt not in ("alpaca", "prompt_completion", "chat"):
         return []
+    alternatives = alternative_answers(fields)  # a preference pair's rejected answer, other references
+    fields = [f for f in fields if not f.get("alternative")]
     names = [f["name"] for f in fields] if len(fields) == len(messages) else None
     out, last_user = [], ""
     for i, m in enumerate(messages):
@@ -153,7 +156,7 @@ def _assistant_texts(fmt, messages, fields):
         elif m["role"] == "assistant":
             name = names[i] if names and fmt == "chat" else next((f["name"] for f in fields if f["role"] == "assistant"), "response")
             out.append((name, m["content"], last_user))
-    return out
+    return out + [(f["name"], f["text"], last_user) for f in alternatives]
 
 
 @register_stage("answers", config=AnswersConfig, row_local=True,

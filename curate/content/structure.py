@@ -43,6 +43,7 @@ def _issue(code: str, field: str, detail: str) -> dict:
 def chat_issues(messages: list[dict], fields: list[dict]) -> list[dict]:
     """Role-order and empty-turn problems of one chat, each naming the turn."""
     out: list[dict] = []
+    fields = [f for f in fields if not f.get("alternative")]  # a rejected answer is not a turn of the chat
     names = [f["name"] for f in fields] if len(fields) == len(messages) else [f"messages.{i}" for i in range(len(messages))]
     prev = None
     for i, (m, name) in enumerate(zip(messages, names)):

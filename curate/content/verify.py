@@ -19,6 +19,7 @@ import warnings
 from dataclasses import dataclass
 
 from curate.content.arithmetic import check_text
+from curate.load.formats import alternative_answers
 from curate.stages import register_stage
 
 ASKS_JSON_RE = re.compile(r"\b(?:in|as|into|return|output|respond with|reply with|give|format(?:ted)? as|valid|only)\s+"
@@ -83,7 +84,7 @@ def code_problem(prompt: str, answer: str, max_chars: int) -> str | None:
     return None
 
 
-def _answers(fmt, messages):
+def _answers(fmt, messages, fields=()):
     if fmt not in ("alpaca", "prompt_completion", "chat"):
         return []
     out, last_user = [], ""
@@ -92,7 +93,8 @@ def _answers(fmt, messages):
             last_user = m["content"]
         elif m["role"] == "assistant":
             out.append((last_user, m["content"]))
-    return out
+    # a preference pair's rejected answer, other reference answers: verified like the answer itself
+    return out + [(last_user, f["text"]) for f in alternative_answers(fields)]
 
 
 @register_stage("verify", config=VerifyConfig, row_local=True,
@@ -100,9 +102,9 @@ def _answers(fmt, messages):
 def verify(batch: dict[str, list], *, config: VerifyConfig) -> dict[str, list]:
     """Recompute arithmetic in answers; parse JSON answers and Python code blocks."""
     cols: dict[str, list] = {"arithmetic_errors": [], "arithmetic_checked": [], "json_invalid": [], "code_invalid": []}
-    for fmt, messages in zip(batch["format"], batch["messages"]):
+    for fmt, messages, fields in zip(batch["format"], batch["messages"], batch["fields"]):
         errors, checked, bad_json, bad_code = [], 0, None, None
-        for prompt, answer in _answers(fmt, messages or []):
+        for prompt, answer in _answers(fmt, messages or [], fields or []):
             if config.arithmetic:
                 n, errs = check_text(answer)
                 checked += n

@@ -11,10 +11,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from curate.errors import DataError
-from curate.load.formats import FORMATS, FieldMapping, InvalidRecord, canonical, detect
-from curate.load.readers import RawRows, read_rows
+from curate.load.formats import FORMATS, FieldMapping, InvalidRecord, alternative_answers, canonical, detect
+from curate.load.readers import RawRows, file_stem, read_rows
 
-__all__ = ["CurateDataset", "load_dataset", "FORMATS", "FieldMapping"]
+__all__ = ["CurateDataset", "load_dataset", "FORMATS", "FieldMapping", "alternative_answers"]
 
 CANONICAL_COLUMNS = ("id", "format", "prompt", "response", "label", "messages", "fields", "empty_input_marker")
 
@@ -50,11 +50,16 @@ class CurateDataset:
 
 
 def fingerprint(records: list[dict], fmt: str) -> str:
-    """sha256 over the canonical records: the same data in another file layout hashes the same."""
+    """sha256 over the canonical records: the same data in another file layout hashes the same.
+
+    Alternative answers (a preference pair's rejected answer) are hashed too, where a record has
+    them: a changed rejected answer must not reuse the cached signals of the old one.
+    """
     h = hashlib.sha256(fmt.encode())
     for r in records:
-        h.update(json.dumps([r["id"], r["prompt"], r["response"], r["label"], r["messages"]],
-                            ensure_ascii=False, sort_keys=True).encode())
+        alternatives = [f["text"] for f in alternative_answers(r["fields"])]
+        h.update(json.dumps([r["id"], r["prompt"], r["response"], r["label"], r["messages"]] +
+                            ([alternatives] if alternatives else []), ensure_ascii=False, sort_keys=True).encode())
         h.update(b"\n")
     return h.hexdigest()
 
@@ -93,7 +98,7 @@ def load_dataset(path, *, format: str | None = None, text_field: str | None = No
                         fix=first["fix"] + "; or pass --skip-invalid to move invalid records to a quarantine file")
     if not records:
         raise DataError(raw.path, None, f"no valid records ({len(invalid)} invalid)", fix="fix the records listed in the quarantine file")
-    name = Path(str(path).rstrip("/")).stem if Path(str(path)).exists() else str(path).replace("/", "__")
+    name = file_stem(path) if Path(str(path)).exists() else str(path).replace("/", "__")
     ds = CurateDataset(path=str(path), name=name, kind=raw.kind, mapping=mapping, records=records, raw=rows,
                        locators=locs, invalid=invalid, split=raw.split, columns_order=raw.columns)
     ds.fingerprint = fingerprint(records, mapping.format)

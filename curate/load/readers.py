@@ -1,15 +1,20 @@
 """Readers: turn a file or directory into raw rows (dicts), each with a locator for errors.
 
-Supported: JSONL, JSON (an array of objects, or {"split": [...]}), CSV/TSV, Parquet, a directory
-written by `datasets.Dataset.save_to_disk`, and a Hugging Face hub id when the machine is online.
+Supported: JSONL, JSON (an array of objects, or {"split": [...]}), CSV/TSV, Parquet, each also
+gzip/bz2/xz-compressed (`train.jsonl.gz`), a directory written by `datasets.Dataset.save_to_disk`,
+and a Hugging Face hub id when the machine is online.
 """
 
 from __future__ import annotations
 
+import bz2
 import csv
+import gzip
 import io
 import json
+import lzma
 import os
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,6 +24,9 @@ SUFFIX_KIND = {
     ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "json", ".csv": "csv", ".tsv": "tsv",
     ".parquet": "parquet", ".pq": "parquet",
 }
+COMPRESSION = {".gz": gzip, ".bz2": bz2, ".xz": lzma}
+# archives and codecs without a standard-library reader: say how to unpack them
+UNPACK = {".zst": "zstd -d FILE", ".zip": "unzip FILE", ".7z": "7z x FILE", ".tar": "tar xf FILE", ".tgz": "tar xzf FILE"}
 
 
 @dataclass
@@ -31,6 +39,12 @@ class RawRows:
     columns: list[str] = field(default_factory=list)  # header order where the file has one
 
 
+def file_stem(path) -> str:
+    """'train' for train.jsonl and for train.jsonl.gz."""
+    p = Path(str(path).rstrip("/"))
+    return Path(p.stem).stem if p.suffix.lower() in COMPRESSION else p.stem
+
+
 def read_rows(path: str | os.PathLike, *, encoding: str = "utf-8", split: str | None = None) -> RawRows:
     p = Path(path)
     if p.is_dir():
@@ -40,13 +54,21 @@ def read_rows(path: str | os.PathLike, *, encoding: str = "utf-8", split: str | 
             return _read_hub(str(path), split)
         raise DataError(path, None, "no such file or directory",
                         fix="check the path; a Hugging Face hub id ('owner/name') needs a connected machine")
-    kind = SUFFIX_KIND.get(p.suffix.lower())
+    codec = COMPRESSION.get(p.suffix.lower())
+    suffix = Path(p.stem).suffix.lower() if codec else p.suffix.lower()
+    kind = SUFFIX_KIND.get(suffix)
+    if p.suffix.lower() in UNPACK:
+        raise DataError(path, None, f"a '{p.suffix}' archive, which curate does not unpack",
+                        fix=f"unpack it first (`{UNPACK[p.suffix.lower()]}`) and pass the data file; "
+                            ".gz, .bz2 and .xz files are read directly")
     if kind is None:
-        raise DataError(path, None, f"unknown file type '{p.suffix or '(none)'}'",
-                        fix="use .jsonl, .json, .csv, .tsv, .parquet or a save_to_disk directory")
+        shown = (suffix or "(none)") + (p.suffix if codec else "")
+        raise DataError(path, None, f"unknown file type '{shown}'",
+                        fix="use .jsonl, .json, .csv, .tsv, .parquet (optionally .gz/.bz2/.xz) or a save_to_disk directory")
+    data = _read_bytes(p, codec)
     if kind == "parquet":
-        return _read_parquet(p)
-    text = _read_text(p, encoding)
+        return _read_parquet(p, data)
+    text = _read_text(p, encoding, data)
     if not text.strip():
         raise DataError(path, None, "the file is empty (0 records)", fix="point curate at a file that has records")
     if kind == "jsonl":
@@ -56,11 +78,43 @@ def read_rows(path: str | os.PathLike, *, encoding: str = "utf-8", split: str | 
     return _read_csv(p, text, "\t" if kind == "tsv" else ",")
 
 
-def _read_text(p: Path, encoding: str) -> str:
-    data = p.read_bytes()
+def _read_bytes(p: Path, codec) -> bytes:
+    if codec is None:
+        return p.read_bytes()
+    try:
+        return codec.decompress(p.read_bytes())
+    except (OSError, EOFError, ValueError, lzma.LZMAError, zlib.error) as e:  # gzip.BadGzipFile is an OSError
+        raise DataError(p, None, f"cannot decompress the {p.suffix} file ({e})",
+                        fix=f"check that the file is complete, or decompress it yourself and pass the {Path(p.stem).suffix} file") from None
+
+
+def _utf16_or_32(data: bytes) -> str | None:
+    """The UTF-16/32 flavour a byte-order mark or NUL-padded ASCII gives away, else None."""
+    if data[:4] in (b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff"):
+        return "utf-32"
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return "utf-16"
+    head = data[:4096]
+    if head.count(0) * 4 >= len(head) > 0:  # ASCII text in UTF-16 is every other byte NUL
+        even, odd = head[0::2].count(0), head[1::2].count(0)
+        return "utf-16-le" if odd > 3 * even else "utf-16-be" if even > 3 * odd else None
+    return None
+
+
+def _read_text(p: Path, encoding: str, data: bytes) -> str:
+    utf8 = encoding.lower().replace("_", "-") in ("utf-8", "utf8")
+    wide = _utf16_or_32(data) if utf8 else None
+    if wide:
+        raise DataError(p, None, f"the file is {wide.upper()} (byte-order mark or NUL bytes), not UTF-8",
+                        fix=f"{wide.upper().split('-')[0]}-{wide.split('-')[1]}: pass --encoding {wide}, "
+                            f"or re-encode it (`iconv -f {wide} -t utf-8 IN > OUT`)")
+    if utf8 and b"\x00" in data:
+        line = data[: data.index(b"\x00")].count(b"\n") + 1
+        raise DataError(p, f"line {line}", "the file holds NUL bytes: binary data, not a text file",
+                        fix="check that this is the data file you meant (a text export: JSONL, JSON, CSV)")
     try:
         # utf-8-sig drops a byte-order mark that spreadsheet exports often add
-        return data.decode("utf-8-sig" if encoding.lower().replace("_", "-") == "utf-8" else encoding)
+        return data.decode("utf-8-sig" if utf8 else encoding)
     except UnicodeDecodeError as e:
         line = data[: e.start].count(b"\n") + 1
         raise DataError(p, f"line {line}",
@@ -69,6 +123,24 @@ def _read_text(p: Path, encoding: str) -> str:
                             "or pass --encoding with the file's real encoding (e.g. --encoding latin-1)") from None
     except LookupError:
         raise DataError(p, None, f"unknown encoding '{encoding}'", fix="pass a Python codec name, e.g. utf-8 or latin-1") from None
+
+
+# Deeper records break recursive code downstream (copy.deepcopy when `clean` writes a fix back fails
+# near 500 levels, json.loads near 1000); no fine-tuning record needs more than a handful of levels.
+MAX_DEPTH = 100
+TOO_DEEP = f"JSON nested more than {MAX_DEPTH} levels deep"
+
+
+def _too_deep(obj) -> bool:
+    """Whether `obj` nests lists/objects more than MAX_DEPTH levels (iterative: no recursion to blow)."""
+    stack = [(obj, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, (dict, list)):
+            if depth > MAX_DEPTH:
+                return True
+            stack.extend((v, depth + 1) for v in (node.values() if isinstance(node, dict) else node))
+    return False
 
 
 def _read_jsonl(p: Path, text: str) -> RawRows:
@@ -81,9 +153,13 @@ def _read_jsonl(p: Path, text: str) -> RawRows:
         except json.JSONDecodeError as e:
             raise DataError(p, f"line {n}", f"malformed JSON ({e.msg} at column {e.colno})",
                             fix="repair that line so it holds one JSON object, or delete it") from None
+        except RecursionError:
+            raise DataError(p, f"line {n}", TOO_DEEP, fix="flatten that record (a few levels of nesting), or delete the line") from None
         if not isinstance(obj, dict):
             raise DataError(p, f"line {n}", f"expected a JSON object per line, got {type(obj).__name__}",
                             fix='write each record as an object, e.g. {"text": "...", "label": "..."}')
+        if _too_deep(obj):
+            raise DataError(p, f"line {n}", TOO_DEEP, fix="flatten that record (a few levels of nesting), or delete the line")
         rows.append(obj)
         locs.append(f"line {n}")
     if not rows:
@@ -98,6 +174,8 @@ def _read_json(p: Path, text: str, split: str | None) -> RawRows:
         hint = " (this looks like JSON Lines: rename the file to .jsonl)" if e.msg == "Extra data" else ""
         raise DataError(p, f"line {e.lineno}, column {e.colno}", f"malformed JSON: {e.msg}{hint}",
                         fix="repair the JSON (a validator such as `python -m json.tool FILE` shows the spot)") from None
+    except RecursionError:
+        raise DataError(p, None, TOO_DEEP, fix="flatten the deeply nested record (a few levels of nesting), or remove it") from None
     chosen = None
     if isinstance(obj, dict):
         lists = {k: v for k, v in obj.items() if isinstance(v, list)}
@@ -126,6 +204,8 @@ def _read_json(p: Path, text: str, split: str | None) -> RawRows:
         if not isinstance(r, dict):
             raise DataError(p, f"record {i}", f"expected a JSON object, got {type(r).__name__} ({str(r)[:40]!r})",
                             fix="make every element of the array an object with named fields")
+        if _too_deep(r):
+            raise DataError(p, f"record {i}", TOO_DEEP, fix="flatten that record (a few levels of nesting), or remove it")
     return RawRows(str(p), "json", obj, [f"record {i}" for i in range(len(obj))], split=chosen)
 
 
@@ -154,11 +234,12 @@ def _read_csv(p: Path, text: str, delimiter: str) -> RawRows:
     return RawRows(str(p), "tsv" if delimiter == "\t" else "csv", rows, locs, columns=header)
 
 
-def _read_parquet(p: Path) -> RawRows:
+def _read_parquet(p: Path, data: bytes) -> RawRows:
+    import pyarrow as pa
     import pyarrow.parquet as pq
 
     try:
-        table = pq.read_table(p)
+        table = pq.read_table(pa.BufferReader(data))
     except Exception as e:  # pyarrow raises several types for a damaged file
         raise DataError(p, None, f"cannot read Parquet: {e}", fix="check that the file is a complete Parquet file") from None
     rows = table.to_pylist()

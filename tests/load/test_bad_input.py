@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 
 import pytest
@@ -28,6 +29,40 @@ BAD = [
     ("scalar.json", b'"just a string"', "expected an array of records", None),
     ("unknown_cols.jsonl", b'{"foo": 1, "bar": 2}\n', "cannot tell the record format", None),
     ("weird.txt", b"hello", "unknown file type '.txt'", None),
+    # issue 14 item 9: a deeply nested line is a clean error naming the line, not a RecursionError
+    ("deep.jsonl", b'{"text": "a"}\n{"text": "b", "meta": ' + b"[" * 100000 + b"]" * 100000 + b"}\n",
+     "nested more than 100 levels deep", "line 2"),
+    ("deep_but_parses.jsonl", b'{"text": "b", "meta": ' + b"[" * 500 + b"]" * 500 + b"}\n",
+     "nested more than 100 levels deep", "line 1"),
+    ("deep.json", b'[{"text": "a"}, {"text": "b", "meta": ' + b"[" * 5000 + b"]" * 5000 + b"}]",
+     "nested more than 100 levels deep", None),
+    # issue 14 item 11: UTF-16 gets UTF-16 advice, not latin-1
+    ("utf16_bom.csv", "text,label\ncaf\xe9,a\n".encode("utf-16"), "the file is UTF-16", None),
+    ("utf16le_no_bom.jsonl", '{"text": "hi"}\n'.encode("utf-16-le"), "the file is UTF-16-LE", None),
+    ("utf32.jsonl", '{"text": "hi"}\n'.encode("utf-32"), "the file is UTF-32", None),
+    ("binary.jsonl", b'{"text": "hi"}\n\x00\x01\x02garbage', "NUL bytes", "line 2"),
+    ("corrupt.jsonl.gz", b"\x1f\x8b\x08\x00not really gzip", "cannot decompress the .gz file", None),
+    ("data.jsonl.zst", b"(\xb5/\xfd", "archive, which curate does not unpack", None),
+    ("data.txt.gz", gzip.compress(b"hello"), "unknown file type '.txt.gz'", None),
+    # OpenAI tool calls are accepted; a broken one still says what is wrong
+    ("tool_no_name.jsonl", json.dumps({"messages": [{"role": "user", "content": "q"}, {"role": "assistant", "content": None,
+                                       "tool_calls": [{"function": {"arguments": "{}"}}]}]}).encode(),
+     "messages[1].tool_calls.0 has no function name", "line 1"),
+    ("tool_calls_not_list.jsonl", json.dumps({"messages": [{"role": "user", "content": "q"}, {"role": "assistant",
+                                              "content": None, "tool_calls": "f()"}]}).encode(),
+     "messages[1].tool_calls is a str, not a list", "line 1"),
+    ("dialog_string.jsonl", b'{"dialog": "A: hi B: hello"}\n', "'dialog' is a str, not a list", "line 1"),
+    ("preference_bad_turn.jsonl", json.dumps({"chosen": [{"role": "user", "content": "q"}, {"role": "assistant"}],
+                                              "rejected": [{"role": "user", "content": "q"}]}).encode(),
+     "chosen[1] is not a {role, content} object", "line 1"),
+    ("preference_null.jsonl", b'{"prompt": "q", "chosen": "a", "rejected": null}\n', "'rejected' is missing or null", "line 1"),
+    ("hh_raw.jsonl", json.dumps({"chosen": "\n\nHuman: hi\n\nAssistant: hello", "rejected": "\n\nHuman: hi\n\nAssistant: no"}).encode(),
+     "holds whole Human/Assistant transcripts", None),
+    ("squad_bad_answer.jsonl", b'{"context": "c", "question": "q", "answers": {"text": [5]}}\n',
+     "'answers.text[0]' is a int", "line 1"),
+    # issue 14: anything from the user's data is printed literally (rich markup is neither eaten nor fatal)
+    ("markup_cols.jsonl", b'{"[/b]": 1, "[red]x": 2}\n', "cannot tell the record format from the columns ([/b], [red]x)", None),
+    ("[red]name[b].txt", b"hello", "[red]name[b].txt", None),
 ]
 
 
@@ -38,7 +73,7 @@ def test_bad_input_raises_clear_error(tmp_path, name, content, says, where):
     with pytest.raises(DataError) as e:
         load_dataset(p)
     err = e.value
-    assert says in err.problem
+    assert says in err.problem or says in err.path
     assert err.path == str(p)
     if where:
         assert err.where == where
@@ -91,3 +126,45 @@ def test_wrong_encoding_can_be_overridden(tmp_path):
     p = tmp_path / "l.csv"
     p.write_bytes("text,label\ncaf\xe9,a\n".encode("latin-1"))
     assert load_dataset(p, encoding="latin-1").records[0]["prompt"] == "café"
+
+
+@pytest.mark.parametrize("row,columns", [
+    ({"conversation_text": "A: hi\nB: hello", "gist": "greeting", "stars": 3}, ("conversation_text", "gist", "stars")),
+    ({"body": "a long body of text", "kind": "x"}, ("body", "kind")),
+], ids=["three_columns", "two_columns"])
+def test_fix_hint_names_the_files_own_columns(tmp_path, row, columns):
+    p = tmp_path / "d.jsonl"
+    p.write_text(json.dumps(row) + "\n")
+    with pytest.raises(DataError) as e:
+        load_dataset(p)
+    fix = e.value.fix
+    assert "review" not in fix and "stars" not in fix or "stars" in columns
+    assert f"--text-field {columns[0]}" in fix and all(c in fix for c in columns)
+    if len(columns) == 3:
+        assert f"--prompt-field {columns[0]} --response-field {columns[1]}" in fix
+
+
+def test_utf16_advice_names_the_encoding_flag(tmp_path):
+    p = tmp_path / "u.csv"
+    p.write_bytes("text,label\ncafé,a\n".encode("utf-16"))
+    with pytest.raises(DataError) as e:
+        load_dataset(p)
+    assert "UTF-16: pass --encoding utf-16" in e.value.fix and "latin" not in e.value.fix
+
+
+def test_error_with_markup_is_printed_literally(tmp_path, capsys):
+    p = tmp_path / "x.jsonl"
+    p.write_text('{"text": "a", "id": "[bold]1"}\n{"text": "b", "id": "[bold]1"}\n')
+    assert main(["inspect", str(p)]) == 2
+    assert "id '[bold]1' is already used by line 1" in " ".join(capsys.readouterr().err.split())
+
+
+def test_missing_label_column_says_what_was_detected_and_why(tmp_path, capsys):
+    p = tmp_path / "reviews.csv"
+    p.write_text("text,stars,id\ngreat product,5,1\nawful,1,2\nlovely,5,3\n")
+    assert main(["inspect", str(p), "--json"]) == 0
+    detected = json.loads(capsys.readouterr().out)["detected"]
+    assert detected.startswith("detected: text (text column 'text'; no label column among: label, labels, category")
+    assert "--label-field (e.g. --label-field stars)" in detected
+    assert main(["inspect", str(p)]) == 0
+    assert "no label column among" in capsys.readouterr().out
