@@ -10,7 +10,7 @@ import numpy as np
 
 from curate.checks.registry import CheckResult, SkipCheck, rate_check, register_check
 from curate.embed import plots
-from curate.embed.coverage import CoverageConfig, coverage_report
+from curate.embed.coverage import CoverageConfig, coverage_report, describe_group
 from curate.embed.encode import dataset_texts, embed_texts
 from curate.embed.label_issues import label_issues  # noqa: F401  (registers the stage)
 from curate.embed.semantic import semantic  # noqa: F401
@@ -43,8 +43,7 @@ def min_reference_coverage(signals, ctx, *, min_coverage: float = 0.8, level: st
     value = rep["record_coverage"] if level == "records" else rep["group_coverage"]
     groups = rep["groups"]
     bad = [g for g in groups if g["status"] != "covered"]
-    headline = "; ".join(f"{g['status']} '{g['reference_group']}' ({g['reference_records']} ref, "
-                         f"{g['training_records']} train)" for g in sorted(bad, key=lambda g: -g["reference_records"])[:3])
+    headline = "; ".join(describe_group(g) for g in sorted(bad, key=lambda g: -g["reference_records"])[:3])
     n = len(ref)
     kind = "classes" if rep["grouped_by"] == "label" else "clusters"
     msg = (f"{rep['record_coverage']:.0%} of {n} reference records have a training neighbour >= {similarity} "

@@ -62,8 +62,28 @@ def test_per_class_coverage_groups_by_label(tmp_path):
     o = out["min_reference_coverage"]
     rows = {r["reference_group"]: r for r in o.details["table"]}
     assert o.details["grouped_by"] == "label"
-    assert rows["crypto"]["status"] == "uncovered" and rows["crypto"]["training_records_with_label"] == 0
+    assert rows["crypto"]["status"] == "uncovered" and rows["crypto"]["training_records_of_class"] == 0
     assert rows["password"]["status"] == "covered" and rows["password"]["nearest_has_same_label"] == 1.0
+
+
+def test_per_class_coverage_counts_the_training_records_of_the_class_not_the_neighbours(tmp_path):
+    # a class is asked in other words than training uses (like "definition" questions on other subjects):
+    # few reference records have a close training neighbour, yet training holds 24 records of the class
+    train = classification_file(tmp_path / "train.csv", [(t, "password") for t in texts("password", 24)]
+                                + [(t, "money") for t in texts("transfer", 24)] + [(t, "card") for t in texts("card", 2)])
+    ref = classification_file(tmp_path / "test.csv", [(t, "money") for t in texts("crypto", 6)]
+                              + [(t, "password") for t in texts("password", 6, 5)] + [(t, "card") for t in texts("card", 6, 3)])
+    out, _ = audit(tmp_path, train, [{"check": "min_reference_coverage", "severity": "warn",
+                                      "params": {"similarity": 0.4}}], reference=ref)
+    o = out["min_reference_coverage"]
+    rows = {r["reference_group"]: r for r in o.details["table"]}
+    money = rows["money"]
+    assert money["status"] == "covered" and money["training_records_of_class"] == 24
+    assert money["covered_share"] == 0.0 and money["training_neighbours"] == 0  # the neighbour count, named as such
+    card = rows["card"]
+    assert card["status"] == "thin" and card["training_records_of_class"] == 2
+    assert "thin 'card': 6 reference, 2 training records of that class; nearest-neighbour coverage" in o.message
+    assert "'money'" not in o.message
 
 
 # ---- long tail and outliers ----------------------------------------------------------------
