@@ -163,6 +163,9 @@ def _under_supplied_topics(signals, ctx, *, max_share: float, min_ratio: float, 
 @register_check("max_outlier_rate", needs=("embed", "topics"))
 def max_outlier_rate(signals, ctx, *, max_rate: float = 0.02) -> CheckResult:
     """At most `max_rate` of the records are embedding outliers (far from every main topic centre)."""
+    # Shipped as information: on real data an embedding outlier is a record on a rare subject, seldom
+    # a defect (sample_data: 0 of 43 outliers were defects of their own; DialogSum dev: a dialogue
+    # about scooters). Off-language, garbled or empty records have checks of their own.
     n = len(signals)
     dist = signals["topic_distance"] if n else []
     med = float(np.median(dist)) if n else 0.0
