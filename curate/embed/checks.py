@@ -133,7 +133,7 @@ def _under_supplied_topics(signals, ctx, *, max_share: float, min_ratio: float, 
         ratio = got / demand
         rows.append({"reference_topic": name, "status": "under-supplied" if ratio < min_ratio else "supplied",
                      "reference_records": int(len(members)), "reference_share": round(demand, 4),
-                     ("training_records_of_class" if how == "label" else "training_records_nearest"): int(counts[g]),
+                     ("training_records_of_class" if how == "label" else "training_neighbours"): int(counts[g]),
                      "training_share": round(got, 4), "supply_ratio": round(ratio, 3),
                      "examples": " | ".join(f"{ctx.reference.ids[i]}: {_short(ref_texts[i], 70)}" for i in members[:2])})
     rows.sort(key=lambda r: (r["supply_ratio"], -r["reference_records"]))

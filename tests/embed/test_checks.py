@@ -130,7 +130,7 @@ def test_long_tail_with_reference_is_demand_against_supply(tmp_path, train_rare,
         assert not any("crypto" in r["reference_topic"] for r in o.details["tables"]["all reference topics"]
                        if r["status"] == "supplied")
         assert all(r["supply_ratio"] < 0.25 for r in rows)
-        assert sum(r["training_records_nearest"] for r in rows) == train_rare
+        assert sum(r["training_neighbours"] for r in rows) == train_rare
         assert sum(r["reference_records"] for r in rows) == ref_counts["crypto"]
         assert o.value == pytest.approx(ref_counts["crypto"] / sum(ref_counts.values()), abs=1e-4)
         assert f"{o.value:.1%} of the reference" in o.message
