@@ -101,9 +101,11 @@ def test_severity_info_is_accepted_and_misspellings_get_a_suggestion(tmp_path, s
 
 
 @pytest.mark.parametrize("name", ["default", "instruction", "strict", "classification"])
-def test_shipped_rule_sets_make_the_long_tail_and_outliers_information(name):
+def test_shipped_rule_sets_make_the_long_tail_outliers_and_label_issues_information(name):
     rs = load_rules(name)
     # a record in a small topic, or far from every big one, is not a defect: it never gates nor flags
-    for check in ("max_long_tail_share", "max_outlier_rate"):
-        (rule,) = [r for r in rs.rules if r.check == check]
-        assert rule.severity == "info", check
+    # and a label the embeddings disagree with is as often a near-synonym intent as a mislabel
+    for check in ("max_long_tail_share", "max_outlier_rate", "max_label_issue_rate"):
+        rules = [r for r in rs.rules if r.check == check]
+        assert len(rules) == (0 if (name, check) == ("instruction", "max_label_issue_rate") else 1), check
+        assert all(r.severity == "info" for r in rules), check
