@@ -242,6 +242,9 @@ def max_semantic_leakage(signals, ctx, *, max_rate: float = 0.0) -> CheckResult:
 @register_check("max_label_issue_rate", needs=("embed", "label_issues"), formats=("classification",), fix="drop")
 def max_label_issue_rate(signals, ctx, *, max_rate: float = 0.02) -> CheckResult:
     """At most `max_rate` of the records look mislabelled (cross-validated classifier on embeddings disagrees)."""
+    # Shipped as information: it finds planted mislabels, but on Banking77 (160 flags) 17 of 40 read
+    # were clear mislabels, 15 sat between near-synonym intents (top_up_failed / top_up_reverted)
+    # and 8 had the right label: a list to look through, not a warning at 0.80 precision.
     n = len(signals)
     texts = dataset_texts(ctx.dataset, "prompt")
     labels = [r["label"] for r in ctx.dataset.records]
