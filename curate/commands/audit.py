@@ -57,7 +57,7 @@ def print_verdict(result, con) -> None:
     for c in ("rule", "severity", "status", "value", "threshold", "flagged", "finding"):
         t.add_column(c, justify="right" if c in ("value", "threshold", "flagged") else "left",
                      overflow="fold", max_width=60 if c == "finding" else None)
-    style = {"pass": "green", "fail": "red", "error": "magenta", "skipped": "dim"}
+    style = {"pass": "green", "fail": "red", "error": "magenta", "skipped": "dim", "info": "cyan"}
     for o in result.outcomes:
         st = "warn" if o.status == "fail" and o.severity == "warn" else o.status
         color = "yellow" if st == "warn" else style[o.status]
@@ -70,4 +70,6 @@ def print_verdict(result, con) -> None:
     else:
         why = g["failed_rules"] + g["reasons"]
         con.print(f"[bold red]gate FAILED[/bold red]: {escape(', '.join(why))}")
+    if g.get("info_rules"):
+        con.print(f"[cyan]information[/cyan] (not part of the gate): {escape(', '.join(g['info_rules']))}")
 

@@ -77,18 +77,42 @@ def reference_groups(ref, ref_vecs: np.ndarray, train_has_labels: bool, cfg: Cov
     return groups, [f"#{c}: {words[c]}" for c in range(int(groups.max()) + 1 if len(groups) else 0)], "cluster"
 
 
+def training_supply(train_ds, train_vecs: np.ndarray, ref_vecs: np.ndarray, groups: np.ndarray, names: list[str],
+                    how: str, similarity: float) -> dict:
+    """What training supplies to each reference group.
+
+    `neighbours[g]`: training records whose nearest reference record is in group g at cosine >=
+    `similarity` (a training record on a subject the reference never asks about lands on none);
+    `of_class[g]` (grouped by label only): training records carrying group g's label.
+    """
+    t_idx, t_sim = nearest(train_vecs, ref_vecs)
+    t_group = np.where(t_sim >= similarity, groups[t_idx] if len(ref_vecs) else -1, -1)
+    neighbours = np.bincount(t_group[t_group >= 0], minlength=len(names)) if len(names) else np.zeros(0, dtype=int)
+    out = {"train_group": t_group, "neighbours": neighbours, "of_class": None}
+    if how == "label":
+        from collections import Counter
+
+        counts = Counter(str(r["label"]) for r in train_ds.records)
+        out["of_class"] = np.array([counts.get(name, 0) for name in names], dtype=int)
+    return out
+
+
 def coverage_report(train_ds, train_vecs: np.ndarray, ref, ref_vecs: np.ndarray, cfg: CoverageConfig, *,
                     similarity: float = 0.6, thin_ratio: float = 0.25, min_train: int = 3,
                     uncovered_below: float = 0.2, examples: int = 3) -> dict:
-    """Everything the coverage check reports: per-reference-record, per-group and distribution figures."""
+    """Everything the coverage check reports: per-reference-record, per-group and distribution figures.
+
+    A group's training supply is, grouped by label, the training records of that class (a class with
+    100 training records is not uncovered because few of them are near neighbours of its reference
+    records: the nearest-neighbour coverage is shown beside it); grouped by cluster, the training
+    records whose nearest reference record lies in the cluster (`training_neighbours`).
+    """
     train_labels = [r["label"] for r in train_ds.records]
     has_labels = all(lab is not None for lab in train_labels) and len(train_labels) > 0
     groups, names, how = reference_groups(ref, ref_vecs, has_labels, cfg)
     near_idx, near_sim = nearest(ref_vecs, train_vecs)
     covered = near_sim >= similarity
-    # which reference record (hence group) each training record lands on, if it is close enough
-    t_idx, t_sim = nearest(train_vecs, ref_vecs)
-    t_group = np.where(t_sim >= similarity, groups[t_idx] if len(ref_vecs) else -1, -1)
+    supply = training_supply(train_ds, train_vecs, ref_vecs, groups, names, how, similarity)
     ref_texts, train_texts = dataset_texts(ref, cfg.side), dataset_texts(train_ds, cfg.side)
     n_ref, n_train = len(ref_vecs), len(train_vecs)
     rows, by_index = [], {}
@@ -96,21 +120,25 @@ def coverage_report(train_ds, train_vecs: np.ndarray, ref, ref_vecs: np.ndarray,
         members = np.where(groups == g)[0]
         if not len(members):
             continue
-        n_t = int((t_group == g).sum())
-        if how == "label":  # per-class coverage also counts the class itself in training
-            n_class = sum(1 for lab in train_labels if str(lab) == name)
-            same = float(np.mean([str(train_labels[near_idx[i]]) == name for i in members])) if n_train else 0.0
+        n_near = int(supply["neighbours"][g])
         expected = len(members) / max(n_ref, 1) * n_train
         cov_share = float(covered[members].mean())
-        status = ("uncovered" if n_t == 0 or cov_share < uncovered_below else
-                  "thin" if n_t < max(min_train, thin_ratio * expected) else "covered")
-        worst = members[np.argsort(near_sim[members])][:examples]
-        row = {"reference_group": name, "status": status, "reference_records": int(len(members)),
-               "reference_share": round(len(members) / max(n_ref, 1), 4), "training_records": n_t,
-               "training_share": round(n_t / max(n_train, 1), 4), "covered_share": round(cov_share, 3),
-               "mean_nearest_similarity": round(float(near_sim[members].mean()), 3)}
+        row = {"reference_group": name, "status": "", "reference_records": int(len(members)),
+               "reference_share": round(len(members) / max(n_ref, 1), 4)}
         if how == "label":
-            row.update({"training_records_with_label": n_class, "nearest_has_same_label": round(same, 3)})
+            n_class = int(supply["of_class"][g])
+            status = "uncovered" if n_class == 0 else "thin" if n_class < max(min_train, thin_ratio * expected) else "covered"
+            same = float(np.mean([str(train_labels[near_idx[i]]) == name for i in members])) if n_train else 0.0
+            row.update({"training_records_of_class": n_class, "training_share": round(n_class / max(n_train, 1), 4)})
+        else:
+            status = ("uncovered" if n_near == 0 or cov_share < uncovered_below else
+                      "thin" if n_near < max(min_train, thin_ratio * expected) else "covered")
+            row["training_share"] = round(n_near / max(n_train, 1), 4)
+        row.update({"status": status, "training_neighbours": n_near, "covered_share": round(cov_share, 3),
+                    "mean_nearest_similarity": round(float(near_sim[members].mean()), 3)})
+        if how == "label":
+            row["nearest_has_same_label"] = round(same, 3)
+        worst = members[np.argsort(near_sim[members])][:examples]
         row["examples"] = " | ".join(f"{ref.ids[i]}: {ref_texts[i][:90]} (nearest train {near_sim[i]:.2f}: "
                                      f"{train_texts[near_idx[i]][:60] if n_train else '-'})" for i in worst)
         rows.append(row)
@@ -122,7 +150,15 @@ def coverage_report(train_ds, train_vecs: np.ndarray, ref, ref_vecs: np.ndarray,
             "group_coverage": float(np.mean([r["status"] == "covered" for r in rows])) if rows else 0.0,
             "thin_mass": round(thin_mass, 4), "prdc": prdc(ref_vecs, train_vecs, cfg.knn),
             "ref_groups": groups, "ref_nearest_similarity": near_sim, "ref_covered": covered,
-            "train_group": t_group}
+            "train_group": supply["train_group"]}
+
+
+def describe_group(row: dict) -> str:
+    """One reference group as the coverage finding names it, with the counts its status was decided on."""
+    supply = (f"{row['training_records_of_class']} training records of that class" if "training_records_of_class" in row
+              else f"{row['training_neighbours']} training records nearest to it")
+    return (f"{row['status']} '{row['reference_group']}': {row['reference_records']} reference, {supply}; "
+            f"nearest-neighbour coverage {row['covered_share']:.0%}")
 
 
 @register_stage("coverage", config=CoverageConfig, columns=("nearest_reference", "nearest_reference_similarity"),

@@ -55,7 +55,9 @@ def coverage_bars(rows: list[dict], title: str = "Reference groups by training c
                   width: int = 640) -> str:
     """One bar per reference group: share of its reference records with a close training neighbour."""
     items = [(r["reference_group"], float(r["covered_share"]),
-              f'{float(r["covered_share"]):.0%} · {int(r["training_records"])} train / {int(r["reference_records"])} ref',
+              f'{float(r["covered_share"]):.0%} covered · '
+              + (f'{int(r["training_records_of_class"])} train of class' if "training_records_of_class" in r
+                 else f'{int(r["training_neighbours"])} train nearby') + f' / {int(r["reference_records"])} ref',
               STATUS_COLOUR.get(r["status"], "#888")) for r in rows[:max_rows]]
     return hbars(items, title=title, width=width, scale=1.0, legend="red: uncovered · amber: thin · green: covered")
 

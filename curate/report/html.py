@@ -24,6 +24,7 @@ table{border-collapse:collapse;width:100%;font-size:13px}th,td{border-bottom:1px
 th{background:#f0f2f5}td.num{text-align:right;font-variant-numeric:tabular-nums}
 .badge{display:inline-block;padding:1px 8px;border-radius:10px;font-size:12px;color:#fff}
 .pass{background:#1f8a4c}.fail{background:#c0392b}.warn{background:#d68910}.error{background:#7d3c98}.skipped{background:#7f8c8d}
+.info{background:#2e86c1}
 .ev{color:#444;font-family:ui-monospace,Menlo,monospace;font-size:12px;white-space:pre-wrap;word-break:break-word}
 .muted{color:#667}pre.tb{background:#2b2b2b;color:#eee;padding:8px;overflow:auto;font-size:12px}
 .figs{display:flex;flex-wrap:wrap;gap:12px}.figs svg{background:#fff;max-width:100%}
@@ -97,6 +98,7 @@ def render_html(result, doc: dict, san) -> str:
     failed = ", ".join(g["failed_rules"]) or "none"
     parts.append(f'<div class="verdict {verdict}" id="verdict"><b>Gate {"PASSED" if g["passed"] else "FAILED"}</b><br>'
                  f'failed rules: {_e(failed)} · warnings: {_e(", ".join(g["warned_rules"]) or "none")}'
+                 + (f' · information: {_e(", ".join(g["info_rules"]))}' if g.get("info_rules") else "")
                  + (f" · {_e('; '.join(g['reasons']))}" if g["reasons"] else "") + "</div>")
     # summary table
     rows = "".join(
@@ -111,7 +113,9 @@ def render_html(result, doc: dict, san) -> str:
     for o, raw in zip(doc["rules"], result.outcomes):
         desc = CHECKS[o["check"]].description if o["check"] in CHECKS else ""
         sec = [f"<section class=card id='rule-{_e(o['rule'])}'><h3>{_e(o['rule'])} {_status_badge(o)}</h3>",
-               f"<p class=muted>{_e(o['check'])}: {_e(desc)} · severity {_e(o['severity'])}</p><p>{_e(o['message'])}</p>"]
+               f"<p class=muted>{_e(o['check'])}: {_e(desc)} · severity {_e(o['severity'])}"
+               + (" (information: never fails the gate, flags no record)" if o["severity"] == "info" else "")
+               + f"</p><p>{_e(o['message'])}</p>"]
         if o["error"]:
             sec.append(f"<pre class=tb>{_e(o['error'])}</pre>")
         figs = (raw.details or {}).get("figures") or {}

@@ -30,10 +30,12 @@ def audit_json(result, sanitizer: Sanitizer | None = None) -> dict:
     rules = []
     for o in result.outcomes:
         # only text that can quote records is sanitised; names, ids and numbers are ours
-        examples = [{"id": rid, "evidence": san.text(o.evidence.get(rid, ""))} for rid in o.flagged[:EXAMPLES_PER_RULE]]
+        # an info rule flags nothing; the records it points at (`noted`) are its examples
+        examples = [{"id": rid, "evidence": san.text(o.evidence.get(rid, ""))}
+                    for rid in (o.flagged or o.noted)[:EXAMPLES_PER_RULE]]
         rules.append({"rule": o.rule, "check": o.check, "severity": o.severity, "status": o.status,
                       "value": _jsonable(o.value), "threshold": _jsonable(o.threshold), "flagged": len(o.flagged),
-                      "flagged_ids": o.flagged, "examples": examples, "message": san.prose(o.message),
+                      "flagged_ids": o.flagged, "noted": len(o.noted), "examples": examples, "message": san.prose(o.message),
                       "error": san.prose(o.error), "seconds": round(o.seconds, 4)})
     doc = {
         "tool": {"name": "curate", "version": __version__},
@@ -42,7 +44,8 @@ def audit_json(result, sanitizer: Sanitizer | None = None) -> dict:
         "eval_sets": [_dataset_info(d) for d in result.eval_sets],
         "reference": _dataset_info(result.reference) if result.reference else None,
         "rules_file": result.rules.path,
-        "gate": {k: result.gate[k] for k in ("passed", "failed_rules", "warned_rules", "crashed_rules", "reasons")},
+        "gate": {k: result.gate.get(k, []) for k in ("passed", "failed_rules", "warned_rules", "info_rules", "crashed_rules",
+                                                     "reasons")},
         "rules": rules,
         "stages": [{"name": r.name, "seconds": round(r.seconds, 3), "cached": r.cached, "rows": r.rows}
                    for r in result.stage_runs],
@@ -59,7 +62,7 @@ def markdown(result, doc: dict) -> str:
              f"`{ds['path']}` · {ds['records']} records · {ds['format']} · fingerprint `{ds['fingerprint'][:12]}` · "
              f"rules `{doc['rules_file']}`", "",
              "| rule | severity | status | value | threshold | flagged |", "|---|---|---|---|---|---|"]
-    icon = {"pass": "✅ pass", "fail": "❌ fail", "error": "💥 error", "skipped": "⏭ skipped"}
+    icon = {"pass": "✅ pass", "fail": "❌ fail", "error": "💥 error", "skipped": "⏭ skipped", "info": "ℹ️ info"}
     for r in doc["rules"]:
         status = icon[r["status"]] if r["severity"] == "error" or r["status"] != "fail" else "⚠️ warn"
         lines.append(f"| {r['rule']} | {r['severity']} | {status} | {fmt_value(r['value'])} | {fmt_value(r['threshold'])} | {r['flagged']} |")
@@ -71,6 +74,11 @@ def markdown(result, doc: dict) -> str:
                 lines.append(f"  - `{ex['id']}`: {str(ex['evidence'])[:160]}".replace("\n", " "))
     if g["reasons"]:
         lines.append(f"- gate: {'; '.join(g['reasons'])}")
+    info = [r for r in doc["rules"] if r["status"] == "info"]
+    if info:  # findings about the data as a whole: no record is flagged, the gate ignores them
+        lines += ["", "Information (never fails the gate, flags no record):", ""]
+        for r in info:
+            lines.append(f"- **{r['rule']}**: {r['message']}".replace("\n", " "))
     return "\n".join(lines) + "\n"
 
 

@@ -1,7 +1,13 @@
 """Evaluate rules over the signals table and decide the gate.
 
 The gate passes only when every `error` rule passes. Nothing is vacuously true: an empty dataset
-fails, and a check that crashes fails the gate with its traceback in the report.
+fails, and a check that crashes fails the gate with its traceback in the report (whatever its
+severity: a crash is a broken check, not a finding).
+
+Severities: `error` blocks the gate; `warn` reports and flags records; `info` reports a finding
+about the data as a whole (topic balance, what the data covers) and never flags a record: the
+records an info check points at are kept as `noted`, so they reach no record's `flags`, and
+`curate clean` never acts on them. An info rule whose check would fail has status `info`.
 """
 
 from __future__ import annotations
@@ -18,10 +24,11 @@ class RuleOutcome:
     rule: str
     check: str
     severity: str
-    status: str  # pass | fail | error | skipped
+    status: str  # pass | fail | info (an info rule's finding) | error | skipped
     value: object = None
     threshold: object = None
-    flagged: list = field(default_factory=list)
+    flagged: list = field(default_factory=list)  # record ids the rule flags (never for severity info)
+    noted: list = field(default_factory=list)  # record ids an info rule points at: examples only, never flags
     evidence: dict = field(default_factory=dict)
     details: dict = field(default_factory=dict)
     message: str = ""
@@ -43,9 +50,11 @@ def evaluate_rules(ruleset, signals, ctx) -> list[RuleOutcome]:
             continue
         try:
             res: CheckResult = check.fn(signals, ctx, **rule.params)
-            status = "pass" if res.passed else "fail"
+            info = rule.severity == "info"
+            status = "pass" if res.passed else "info" if info else "fail"
             outcomes.append(RuleOutcome(**base, status=status, value=res.value, threshold=res.threshold,
-                                        flagged=list(res.flagged), evidence=dict(res.evidence), details=res.details,
+                                        flagged=[] if info else list(res.flagged), noted=list(res.flagged) if info else [],
+                                        evidence=dict(res.evidence), details=res.details,
                                         message=res.message, seconds=time.perf_counter() - t0))
         except SkipCheck as e:
             outcomes.append(RuleOutcome(**base, status="skipped", message=str(e)))
@@ -59,9 +68,10 @@ def gate_summary(outcomes: list[RuleOutcome], n_records: int) -> dict:
     failed = [o.rule for o in outcomes if o.severity == "error" and o.status == "fail"]
     crashed = [o.rule for o in outcomes if o.status == "error"]
     warned = [o.rule for o in outcomes if o.severity == "warn" and o.status == "fail"]
+    info = [o.rule for o in outcomes if o.severity == "info" and o.status == "info"]
     reasons = []
     if n_records == 0:
         reasons.append("the dataset is empty")
     passed = not failed and not crashed and n_records > 0
     return {"passed": passed, "failed_rules": failed + [r for r in crashed if r not in failed],
-            "warned_rules": warned, "crashed_rules": crashed, "reasons": reasons}
+            "warned_rules": warned, "info_rules": info, "crashed_rules": crashed, "reasons": reasons}

@@ -7,7 +7,7 @@ A rules file:
       dedup: {threshold: 0.8}
     rules:
       - check: max_near_duplicate_rate   # a registered check (`curate checks` lists them)
-        severity: error                  # error blocks the gate, warn only reports
+        severity: error                  # error blocks the gate, warn reports and flags, info only informs
         params: {max_rate: 0.01}         # the check's parameters (thresholds)
         role: assistant                  # optional, for checks that take a role or field
         name: near_dups                  # optional, to use one check twice
@@ -25,7 +25,7 @@ import yaml
 from curate.errors import ConfigError, CurateError, did_you_mean
 
 RULES_DIR = Path(__file__).resolve().parents[2] / "audit_rules"
-SEVERITIES = ("error", "warn")
+SEVERITIES = ("error", "warn", "info")
 RULE_KEYS = ("check", "severity", "params", "role", "field", "name", "description")
 TOP_KEYS = ("rules", "stages")
 
@@ -146,7 +146,8 @@ def load_rules(rules: str | Path | None = None) -> RuleSet:
                 problems.append(f"{where}: unknown key '{k}'{did_you_mean(k, RULE_KEYS)}")
         severity = r.get("severity")
         if severity not in SEVERITIES:
-            problems.append(f"{where}: severity {severity!r} must be one of {', '.join(SEVERITIES)}")
+            problems.append(f"{where}: severity {severity!r} must be one of {', '.join(SEVERITIES)}"
+                            + did_you_mean(severity, SEVERITIES))
         if cname not in checks:
             problems.append(f"{where}: unknown check '{cname}'{did_you_mean(cname, checks)}"
                             + ("" if cname else "; every rule needs 'check:'"))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.embed.helpers import audit, classification_file, prompts_file, texts
+from tests.embed.helpers import FAKE, audit, classification_file, prompts_file, texts
 
 TOPIC_PARAMS = {**{"model": "hashing", "show_progress": False}, "distance_threshold": 0.8}
 
@@ -62,25 +62,95 @@ def test_per_class_coverage_groups_by_label(tmp_path):
     o = out["min_reference_coverage"]
     rows = {r["reference_group"]: r for r in o.details["table"]}
     assert o.details["grouped_by"] == "label"
-    assert rows["crypto"]["status"] == "uncovered" and rows["crypto"]["training_records_with_label"] == 0
+    assert rows["crypto"]["status"] == "uncovered" and rows["crypto"]["training_records_of_class"] == 0
     assert rows["password"]["status"] == "covered" and rows["password"]["nearest_has_same_label"] == 1.0
+
+
+def test_per_class_coverage_counts_the_training_records_of_the_class_not_the_neighbours(tmp_path):
+    # a class is asked in other words than training uses (like "definition" questions on other subjects):
+    # few reference records have a close training neighbour, yet training holds 24 records of the class
+    train = classification_file(tmp_path / "train.csv", [(t, "password") for t in texts("password", 24)]
+                                + [(t, "money") for t in texts("transfer", 24)] + [(t, "card") for t in texts("card", 2)])
+    ref = classification_file(tmp_path / "test.csv", [(t, "money") for t in texts("crypto", 6)]
+                              + [(t, "password") for t in texts("password", 6, 5)] + [(t, "card") for t in texts("card", 6, 3)])
+    out, _ = audit(tmp_path, train, [{"check": "min_reference_coverage", "severity": "warn",
+                                      "params": {"similarity": 0.4}}], reference=ref)
+    o = out["min_reference_coverage"]
+    rows = {r["reference_group"]: r for r in o.details["table"]}
+    money = rows["money"]
+    assert money["status"] == "covered" and money["training_records_of_class"] == 24
+    assert money["covered_share"] == 0.0 and money["training_neighbours"] == 0  # the neighbour count, named as such
+    card = rows["card"]
+    assert card["status"] == "thin" and card["training_records_of_class"] == 2
+    assert "thin 'card': 6 reference, 2 training records of that class; nearest-neighbour coverage" in o.message
+    assert "'money'" not in o.message
 
 
 # ---- long tail and outliers ----------------------------------------------------------------
 
 @pytest.mark.parametrize("rare,max_share,status", [(0, 0.15, "pass"), (3, 0.01, "fail")],
                          ids=["no-rare-topic", "rare-crypto-topic"])
-def test_max_long_tail_share_names_the_rare_topic(tmp_path, rare, max_share, status):
+def test_long_tail_without_reference_describes_small_topics_and_flags_no_record(tmp_path, rare, max_share, status):
     stages = {"embed": {"model": "hashing"}, "topics": TOPIC_PARAMS}
     out, res = audit(tmp_path, train_file(tmp_path, rare=rare), [{"check": "max_long_tail_share", "severity": "warn",
                                                                   "params": {"max_share": max_share}}], stages=stages)
     o = out["max_long_tail_share"]
     assert o.status == status, o.message
-    crypto_ids = {f"t{i}" for i in range(90, 90 + rare)}
-    assert crypto_ids <= set(o.flagged)
+    assert o.flagged == [] and o.evidence == {}  # a record in a small topic is not a defect
+    assert all(len(f) == 0 for f in res.signals["flags"])
+    assert "--reference" in o.message
     if rare:
         assert any("crypto" in r["topic"] or "bitcoin" in r["topic"] for r in o.details["table"]), o.details["table"]
-        assert "record(s)" in o.evidence["t90"]
+
+
+def _ref(tmp_path, counts: dict, offset: int = 3):
+    return prompts_file(tmp_path / "ref.jsonl", [t for top, k in counts.items() for t in texts(top, k, offset=offset)],
+                        prefix="q")
+
+
+@pytest.mark.parametrize("train_rare,ref_counts,status,under", [
+    (0, {"password": 8, "card": 8, "transfer": 8, "crypto": 8}, "fail", "crypto"),
+    (1, {"password": 8, "card": 8, "transfer": 8, "crypto": 8}, "fail", "crypto"),
+    (3, {"password": 8, "card": 8, "transfer": 8}, "pass", None),
+    (0, {"password": 20, "card": 20, "transfer": 20, "crypto": 2}, "pass", "crypto"),
+], ids=["users-ask-crypto-training-has-none", "users-ask-crypto-training-has-one", "training-only-topic-is-no-finding",
+        "rare-demand-rare-supply-within-max-share"])
+def test_long_tail_with_reference_is_demand_against_supply(tmp_path, train_rare, ref_counts, status, under):
+    stages = {s: dict(FAKE) for s in ("embed", "topics", "coverage")}
+    out, res = audit(tmp_path, train_file(tmp_path, rare=train_rare),
+                     [{"check": "max_long_tail_share", "severity": "info", "params": {"similarity": 0.4}}],
+                     stages=stages, reference=_ref(tmp_path, ref_counts))
+    o = out["max_long_tail_share"]
+    assert o.flagged == [] and o.noted == []
+    assert all(len(f) == 0 for f in res.signals["flags"])
+    assert o.status == ("info" if status == "fail" else "pass"), o.message
+    if under:  # every under-supplied topic is a crypto one (the hashed embedder splits it by phrasing), and all of them are
+        rows = o.details["table"]
+        assert rows and all("crypto" in r["reference_topic"] for r in rows), o.details["tables"]["all reference topics"]
+        assert not any("crypto" in r["reference_topic"] for r in o.details["tables"]["all reference topics"]
+                       if r["status"] == "supplied")
+        assert all(r["supply_ratio"] < 0.25 for r in rows)
+        assert sum(r["training_neighbours"] for r in rows) == train_rare
+        assert sum(r["reference_records"] for r in rows) == ref_counts["crypto"]
+        assert o.value == pytest.approx(ref_counts["crypto"] / sum(ref_counts.values()), abs=1e-4)
+        assert f"{o.value:.1%} of the reference" in o.message
+    else:  # training's own crypto topic is supply nobody asked for: not a finding
+        assert o.details["table"] == [] and o.value == 0.0
+        assert "3% of training is on subjects the reference never asks about (not a finding)" in o.message
+
+
+def test_long_tail_with_labelled_reference_weighs_class_shares(tmp_path):
+    train = classification_file(tmp_path / "train.csv", [(t, "password") for t in texts("password", 40)]
+                                + [(t, "card") for t in texts("card", 40)] + [(t, "crypto") for t in texts("crypto", 2)])
+    ref = classification_file(tmp_path / "test.csv", [(t, lab) for lab in ("password", "card", "crypto")
+                                                      for t in texts(lab, 10, 4)])
+    out, _ = audit(tmp_path, train, [{"check": "max_long_tail_share", "severity": "info"}], reference=ref)
+    o = out["max_long_tail_share"]
+    assert o.details["grouped_by"] == "label" and o.status == "info"
+    (row,) = o.details["table"]
+    assert row["reference_topic"] == "crypto" and row["training_records_of_class"] == 2
+    assert row["reference_share"] == pytest.approx(1 / 3, abs=1e-3) and row["training_share"] == pytest.approx(2 / 82, abs=1e-3)
+    assert "'crypto' (reference 33.3%, training 2.4%)" in o.message
 
 
 def test_long_tail_and_outlier_checks_on_a_single_record(tmp_path):
@@ -88,7 +158,8 @@ def test_long_tail_and_outlier_checks_on_a_single_record(tmp_path):
     out, _ = audit(tmp_path, train, [{"check": "max_long_tail_share", "severity": "warn"},
                                      {"check": "max_outlier_rate", "severity": "warn"}],
                    stages={"embed": {"model": "hashing"}, "topics": TOPIC_PARAMS})
-    assert out["max_long_tail_share"].status == "fail"  # one record is its own tiny topic
+    assert out["max_long_tail_share"].status == "fail"  # one record is its own tiny topic: described, not flagged
+    assert out["max_long_tail_share"].flagged == []
     assert out["max_outlier_rate"].status == "pass" and out["max_outlier_rate"].flagged == []
 
 

@@ -15,7 +15,7 @@ EVIL = '<script>alert(1)</script> & "quotes"'
 
 
 @pytest.mark.parametrize("svg", [
-    plots.coverage_bars([{"reference_group": EVIL, "status": "thin", "covered_share": 0.5, "training_records": 2,
+    plots.coverage_bars([{"reference_group": EVIL, "status": "thin", "covered_share": 0.5, "training_neighbours": 2,
                           "reference_records": 4}]),
     plots.size_bars([{"topic": EVIL, "records": 3, "long_tail": True}]),
     plots.histogram([0.1, 0.5, 0.9, None], title=EVIL, threshold=0.6),

@@ -49,7 +49,7 @@ rulez: []
         load_rules(p)
     msg = str(e.value)
     assert "rule 1 (_test_max_thing): unknown check '_test_max_thing'; did you mean '_test_max_things'?" in msg
-    assert "rule 2 (_test_max_things): severity 'block' must be one of error, warn" in msg
+    assert "rule 2 (_test_max_things): severity 'block' must be one of error, warn, info" in msg
     assert "unknown parameter 'max_rat'; did you mean 'max_rate'?" in msg
     assert "parameter 'max_rate' = 'ten percent' is not a float" in msg
     assert "rule 4 (min_records): unknown key 'colour'" in msg
@@ -83,3 +83,29 @@ def test_cli_bad_rules_exit_2_before_reading_data(tmp_path, capsys):
 def test_unknown_rules_name_suggests_shipped_one(capsys):
     assert main(["audit", "x.jsonl", "--rules", "defualt"]) == 2
     assert "did you mean 'default'" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("severity,says", [
+    ("info", None),
+    ("infor", "severity 'infor' must be one of error, warn, info; did you mean 'info'?"),
+    ("warning", "severity 'warning' must be one of error, warn, info; did you mean 'warn'?"),
+], ids=["info-accepted", "infor-misspelt", "warning-misspelt"])
+def test_severity_info_is_accepted_and_misspellings_get_a_suggestion(tmp_path, severity, says):
+    p = write(tmp_path, f"rules:\n  - check: _test_max_things\n    severity: {severity}\n")
+    if says is None:
+        assert load_rules(p).rules[0].severity == "info"
+        return
+    with pytest.raises(ConfigError) as e:
+        load_rules(p)
+    assert says in str(e.value)
+
+
+@pytest.mark.parametrize("name", ["default", "instruction", "strict", "classification"])
+def test_shipped_rule_sets_make_the_long_tail_outliers_and_label_issues_information(name):
+    rs = load_rules(name)
+    # a record in a small topic, or far from every big one, is not a defect: it never gates nor flags
+    # and a label the embeddings disagree with is as often a near-synonym intent as a mislabel
+    for check in ("max_long_tail_share", "max_outlier_rate", "max_label_issue_rate"):
+        rules = [r for r in rs.rules if r.check == check]
+        assert len(rules) == (0 if (name, check) == ("instruction", "max_label_issue_rate") else 1), check
+        assert all(r.severity == "info" for r in rules), check
