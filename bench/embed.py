@@ -5,7 +5,7 @@ Run: .venv/bin/python bench/embed.py [--n 1500]
 Texts: the first N/3*2 Banking77 train utterances (short) + prompts from sample_data/support_sft.jsonl
 (longer, some multi-turn), so the batch lengths vary as in real data. Rows:
 - baseline: `SentenceTransformer(all-MiniLM-L6-v2).encode(texts)` (fp32 torch, batch 32, its own length sort)
-- curate backends with the text cache off: torch (inference_mode), onnx fp32, onnx int8 (the default)
+- curate backends with the text cache off: torch (inference_mode), onnx fp32, onnx int8 (opt-in; fp32 onnx is the default)
 - curate, text cache warm (a re-audit, or another dataset sharing the texts)
 - curate stage, signal cache warm (`run_stage` of an unchanged dataset)
 Cosine is the mean (and minimum) per-text cosine to the baseline's fp32 embeddings.
