@@ -223,7 +223,8 @@ def _media_given(request: str, m: re.Match, data: str, min_chars: int) -> bool:
     """The image/recording is given as text: a transcript, lyrics or a description follows or sits in the input."""
     after = request[m.end():]
     text_of = lambda s: _alnum(URL_RE.sub(" ", re.sub(r"\S+\.(?:png|jpe?g|gif|mp3|mp4|wav|m4a|mov|avi|pdf)\b", " ", s)))  # noqa: E731
-    _, tail = _sentence_tail(after)
+    cut = re.search(r"[:\n]", after)  # presented as a block ("this song:\n<lyrics>"), not the request going on
+    tail = after[cut.end():] if cut else ""
     return text_of(tail) >= min_chars or text_of(data) >= min_chars or _alnum(after) >= 200
 
 
@@ -271,7 +272,8 @@ def record_requests(fmt: str, messages: list[dict], fields: list[dict]) -> list[
     for m in messages:
         if m["role"] == "user":
             out.append((m["content"], "\n\n".join(seen), ""))
-        seen.append(m["content"])
+        if m["role"] in ("user", "assistant", "tool"):
+            seen.append(m["content"])  # the system prompt is not "above" for the user: it holds tools, not content
     return out
 
 
