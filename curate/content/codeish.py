@@ -23,6 +23,16 @@ PY_START_RE = re.compile(
 OTHER_LANG_RE = re.compile(r"\b(?:ruby|javascript|typescript|java|c\+\+|c#|php|perl|scala|kotlin|swift|rust|golang|"
                            r"elixir|groovy|julia|haskell|lua|bash|shell|node\.?js)\b", re.I)
 PY_CAPS = {"True", "False", "None"}
+# A task whose answer is a program ("write a function...", "... in Python"): a given list or URL is then the
+# program's input, and JSON it mentions is what the program handles, not the answer's format
+_LANGS = (r"python|javascript|js|typescript|java|c\+\+|c#|c|ruby|go|golang|rust|php|sql|bash|shell|swift|kotlin|"
+          r"haskell|perl|scala|r|matlab|html|css|node\.?js|react|jquery|dart|lua|julia|visual basic|vb\.net")
+CODE_TASK_RE = re.compile(
+    r"\b(?:write|create|implement|develop|generate|construct|design|build|code|compose|make|provide|give|show|suggest)\b"
+    r"(?:\s+[\w+#.-]+){0,6}?\s+(?:function|program|script|method|class|code|query|regex|regular expression|algorithm|"
+    r"snippet|module|api|endpoint|server|app|application|routine|macro|command|one-liner|lambda|loop|component|"
+    r"procedure|subroutine|closure|decorator|generator|hook|test|program)s?\b"
+    rf"|\b(?:in|using|with) (?:{_LANGS})\b(?!-)|^(?:{_LANGS}):", re.I)
 LABEL_RE = re.compile(r"^(?:output|example|explanation|usage|result|results|note|input|returns?|sample)s?\b[^=()]*:", re.I)
 # A line of code in any common language
 CODE_LINE_RE = re.compile(

@@ -27,6 +27,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from curate.content.codeish import CODE_TASK_RE
 from curate.stages import register_stage
 
 _DOC = (r"article|text|passage|paragraph|essay|document|story|poem|email|e-mail|letter|code|snippet|sentence|"
@@ -89,15 +90,6 @@ LINK_ASK_RE = re.compile(
 REF_RE = re.compile(rf"\b(?P<det>the following|following|below|this|the given|given|the above|above|the provided|provided)"
                     rf"(?P<mid> \w+)?? (?P<noun>{_DOC})s?\b", re.I)
 REF_AFTER_RE = re.compile(rf"\bthe (?P<noun>{_DOC})s? (?P<det>above|below|provided|given|shown)\b", re.I)
-# A task whose answer is a program: "a given list" / "the provided URL" is then the program's input
-_LANGS = (r"python|javascript|js|typescript|java|c\+\+|c#|c|ruby|go|golang|rust|php|sql|bash|shell|swift|kotlin|"
-          r"haskell|perl|scala|r|matlab|html|css|node\.?js|react|jquery|dart|lua|julia|visual basic|vb\.net")
-CODE_TASK_RE = re.compile(
-    r"\b(?:write|create|implement|develop|generate|construct|design|build|code|compose|make|provide|give|show|suggest)\b"
-    r"(?:\s+[\w+#.-]+){0,6}?\s+(?:function|program|script|method|class|code|query|regex|regular expression|algorithm|"
-    r"snippet|module|api|endpoint|server|app|application|routine|macro|command|one-liner|lambda|loop|component|"
-    r"procedure|subroutine|closure|decorator|generator|hook|test|program)s?\b"
-    rf"|\b(?:in|using|with) (?:{_LANGS})\b(?!-)|^(?:{_LANGS}):", re.I)
 # A tool list the model may call ("Tools: request(url) ...", a JSON function schema): links/files become answerable
 TOOL_CUE_RE = re.compile(
     r"\b(?:tools?|functions?|actions?|commands?|plugins?)\b[^\n]{0,60}?(?:available|access|call|use|invoke|following|:)"

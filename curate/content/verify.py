@@ -22,11 +22,15 @@ import warnings
 from dataclasses import dataclass
 
 from curate.content.arithmetic import check_text
-from curate.content.codeish import printed_output_start, unfenced_python
+from curate.content.codeish import CODE_TASK_RE, looks_like_code, printed_output_start, unfenced_python
 from curate.stages import register_stage
 
-ASKS_JSON_RE = re.compile(r"\b(?:in|as|into|return|output|respond with|reply with|give|format(?:ted)? as|valid|only)\s+"
-                          r"(?:a |an |the |valid |only )*json\b|\bjson (?:object|format|array|output|response)\b", re.I)
+# JSON as the answer's format ("reply in JSON", "convert this to JSON", "return a JSON object"); a prompt
+# that only mentions JSON ("convert the following JSON object to XML", "is 'undefined' valid JSON?") does not ask for it
+ASKS_JSON_RE = re.compile(r"\b(?:in|as|into|to|returns?|output|respond with|reply with|give(?: me)?|produce|generate|create|"
+                          r"write|format(?:ted)? as|only)\s+(?:a |an |the |valid |only |some |well-formed )*json\b", re.I)
+# an answer meant as JSON: double-quoted keys or strings ('{'name': 'x'}' is a Python literal, '[A-Z]' a regex)
+JSONISH_RE = re.compile(r"^\s*(?:\{\s*\"[^\"]*\"\s*:|\[\s*(?:\"|\{|-?\d[\d.]*\s*[,\]]))")
 FENCE_RE = re.compile(r"```[ \t]*([\w+#.-]*)[^\n]*\n(.*?)(?:```|\Z)", re.S)
 PYTHON_TAGS = {"python", "py", "python3", "py3"}
 
@@ -44,10 +48,13 @@ def _where(err: json.JSONDecodeError) -> str:
 def json_problem(prompt: str, answer: str) -> str | None:
     """Why the JSON in `answer` does not parse, or None (also None when no JSON is expected)."""
     blocks = [b for tag, b in FENCE_RE.findall(answer) if tag.lower() == "json"]
-    asked = bool(ASKS_JSON_RE.search(prompt))
+    # a program that handles JSON is answered with code: only its ```json blocks are JSON
+    asked = bool(ASKS_JSON_RE.search(prompt)) and not CODE_TASK_RE.search(prompt)
     if not blocks:
         s = answer.strip()
-        if s.startswith(("{", "[")):
+        if "```" in s or looks_like_code(s) and not JSONISH_RE.match(s) and not (asked and s.startswith(("{", "["))):
+            return None
+        if JSONISH_RE.match(s) and s.endswith(("}", "]")):
             blocks = [s]
         elif asked:
             starts = [i for i in (s.find("{"), s.find("[")) if i >= 0]

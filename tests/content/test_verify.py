@@ -166,3 +166,28 @@ def test_unfenced_python_compiled(prompt, answer, problem):
         "swift-import", "prose-mentions-def", "prose-starts-with-import", "prose-then-code", "indented-fenced-block"])
 def test_unfenced_prose_or_valid_code_not_flagged(prompt, answer):
     assert code_problem(prompt, answer, 20000) is None
+
+
+@pytest.mark.parametrize("prompt, answer", [
+    ("Design a web server in Node.js that returns a JSON object with a greeting.",
+     "const http = require('http');\nconst server = http.createServer((req, res) => {\n  res.end(JSON.stringify({a: 1}));\n});"),
+    ("Write a Python script that fetches data from a REST API and parses the JSON response.",
+     "import requests\n\nr = requests.get(url)\nprint(r.json())"),
+    ("Convert the following JSON object to XML format.\n\n{\"name\": \"John\"}", "<person>\n  <name>John</name>\n</person>"),
+    ("Identify which of these is not a valid JSON data type: 'undefined'.", "undefined"),
+    ("Extract the words that start with 'a'.", "['apple', 'around', 'since']"),
+    ("Generate a regular expression for capitalised words.", "[A-Z][a-z]*"),
+    ("Classify the numbers into prime and non-prime.", "[41, 7] : Prime Numbers\n[16] : Non-Prime Numbers"),
+], ids=["code-task-mentions-json", "python-parses-json", "json-is-the-source", "asks-about-json", "python-list-literal",
+        "regex-in-brackets", "list-then-prose"])
+def test_json_mentioned_but_not_the_answer_format(prompt, answer):
+    assert json_problem(prompt, answer) is None
+
+
+@pytest.mark.parametrize("prompt, answer, problem", [
+    ("Convert this record to JSON.", "{'name': 'John', 'age': 25}", "Expecting property name"),
+    ("Tell me about John.", '{"name": "John", "age": 25,}', "Expecting property name"),
+    ("List three colours as JSON.", '["red", "green" "blue"]', "Expecting ','"),
+], ids=["asked-single-quotes", "unasked-but-meant-as-json", "array-missing-comma"])
+def test_json_still_checked(prompt, answer, problem):
+    assert problem in json_problem(prompt, answer)
