@@ -41,6 +41,9 @@ REFUSAL_STRONG_RE = re.compile(
     r"\bas a (?:large )?language model\b|\bi(?:'m| am) (?:just |only )?an? (?:ai|language model)\b|"
     r"\bi (?:do not|don't) have (?:the ability|personal (?:opinions|experiences|feelings)|access to (?:the internet|real-time))",
     re.I)
+# A task whose answer is the given text, edited
+EDIT_TASK_RE = re.compile(r"\b(?:fix|correct|edit|rewrite|re-write|modify|debug|improve|update|change|format|reformat|"
+                          r"refactor|proofread|revise|amend|clean up|optimi[sz]e|repair)\b", re.I)
 # The prompt casts the model as an AI character (role play): "as an AI, I ..." is then in character
 # ("You are a helpful AI assistant" is a system prompt, not a character: it needs a role-play verb or a
 # "who/that ..." clause that makes the AI someone)
@@ -161,6 +164,8 @@ def answer_defect(answer: str, prompt: str, cfg: AnswersConfig) -> tuple[str, st
         if m:
             return "refusal", f"refuses: {_short(m.group(0))}"
     sim = repeats_prompt(answer, prompt, cfg.echo_min_similarity)
+    if sim is not None and sim < 1.0 and EDIT_TASK_RE.search(prompt):
+        sim = None  # "fix the bug in this code": the answer is the given text with the edit, near-identical by design
     if sim is not None:
         return "repeats_prompt", f"answer is the prompt again ({sim:.0%} same words): {_short(answer, 50)}"
     why = truncation(answer)

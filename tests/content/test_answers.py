@@ -126,3 +126,15 @@ def test_not_a_defect_with_prompt(prompt, answer):
 def test_merged_instructions_read_code_and_prompt(prompt, answer, found):
     got = merged_instructions(answer, prompt)
     assert (got is None) if found is None else (got is not None and found in got)
+
+
+@pytest.mark.parametrize("prompt, answer, kind", [
+    ("Look at the code, identify the bug and fix it.\n\ndef f(xs):\n    total = 1\n    for i in xs:\n        total = total * xs[i]\n"
+     "    return total", "def f(xs):\n    total = 1\n    for i in xs:\n        total = total * i\n    return total", None),
+    ("Fix the grammar: the cat sat on the mat and looked at the dog", "the cat sat on the mat and looked at the dog", None),
+    ("Tell me about the cat that sat on the mat and looked at the dog", "tell me about the cat that sat on the mat and looked at the dog.",
+     "repeats_prompt"),
+], ids=["fixed-code-is-near-the-prompt", "edit-task-text-already-right", "plain-echo"])
+def test_repeats_prompt_and_edit_tasks(prompt, answer, kind):
+    found = answer_defect(answer, prompt, AnswersConfig())
+    assert (found is None) if kind is None else (found is not None and found[0] == kind)
