@@ -176,7 +176,7 @@ def _inline_literal(text: str) -> bool:
 def _generic(m: re.Match, text: str) -> bool:
     """ "a given list", "Given a list of numbers, ...", "any provided string": a kind of input, not an object."""
     det, mid = m.group("det").lower(), (m.group("mid") or "").strip().lower()
-    if det in ("given", "provided") and (mid in ("a", "an", "any", "some", "two", "the") or
+    if det in ("given", "provided") and (mid in ("a", "an", "any", "some", "two") or
                                          re.search(r"\b(?:a|an|any|each|every|some)\s+$", text[:m.start()], re.I)):
         return True
     return False
@@ -192,10 +192,9 @@ def missing_content(request: str, min_chars: int, *, before: str = "", data: str
     for m in [*REF_RE.finditer(masked), *REF_AFTER_RE.finditer(masked)]:
         if "mid" in m.groupdict() and _generic(m, masked):
             continue
-        noun = m.group("noun").lower()
-        if code_task and noun in _DATA_NOUNS:
+        noun, det = m.group("noun").lower(), m.group("det").lower()
+        if code_task and noun in _DATA_NOUNS and det not in ("the following", "following", "below", "above", "the above"):
             continue  # "write a function that sorts the given list": the list is the function's argument
-        det = m.group("det").lower()
         rest, tail = _sentence_tail(request[m.end():])
         if _has_content(tail, min_chars) or _inline_literal(rest) or quoted:
             continue

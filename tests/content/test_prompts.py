@@ -66,8 +66,10 @@ def test_check_fail_pass_and_single_record(tmp_path):
     ("Modify the following JavaScript code to log the value of x multiplied by 3.", "", "missing_content",
      "following JavaScript code"),
     ("Find the median of the list below.", "", "missing_content", "list below"),
+    ("Write a function that sorts the list below.", "", "missing_content", "list below"),
+    ("Given the text, what is the main idea?", "", "missing_content", "Given the text"),
 ], ids=["transcribe-recording", "summarise-video", "said-in-audio-clip", "link-as-input", "code-with-a-number",
-        "list-below-empty"])
+        "list-below-empty", "code-task-points-below", "given-the-text"])
 def test_unanswerable_with_the_record(prompt, data, reason, span):
     found = unanswerable(prompt, PromptsConfig(), data=data)
     assert found is not None and found[0] == reason and span in found[1]
