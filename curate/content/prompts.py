@@ -93,7 +93,7 @@ REF_AFTER_RE = re.compile(rf"\bthe (?P<noun>{_DOC})s? (?P<det>above|below|provid
 # A tool list the model may call ("Tools: request(url) ...", a JSON function schema): links/files become answerable
 TOOL_CUE_RE = re.compile(
     r"\b(?:tools?|functions?|actions?|commands?|plugins?)\b[^\n]{0,60}?(?:available|access|call|use|invoke|following|:)"
-    r"|\byou (?:have access to|can (?:use|call|invoke))\b|\"(?:tools|functions)\"\s*:|\"type\"\s*:\s*\"function\"", re.I)
+    r"|\byou (?:have access to|can (?:use|call|invoke))\b|\"(?:tools|functions)\"\s*:|\"type\"\s*:\s*\"function\"|\"parameters\"\s*:\s*\{", re.I)
 _FETCH_NAMES = (r"request|requests?\.get|fetch|browse|browser|open_url|get_url|read_url|http_get|http_request|get|"
                 r"web_?search|search|google|bing|download|scrape|crawl|visit|curl|wget|retrieve|lookup|open")
 WEB_TOOL_RE = re.compile(

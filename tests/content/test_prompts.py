@@ -109,9 +109,11 @@ def test_answerable_with_the_record(prompt, before, data):
     ("You have access to the following tools:\nrequest(url): fetch a web page", {"web"}),
     ('{"tools": [{"type": "function", "function": {"name": "browse_page", "parameters": {"url": {"type": "string"}}}}]}', {"web"}),
     ("Tools available: read_file(path) returns the file's text.", {"file"}),
+    ('{"name": "request", "parameters": {"type": "object", "properties": {"url": {"type": "string"}}}}', {"web"}),
+    ("You have a tool `request(url)` that returns the page content. Use it when needed.", {"web"}),
     ("Write a function that calls fetch(url)", {"web"}),  # harmless: a code task is answerable anyway
     ("Summarize https://example.com/a", set()),
-], ids=["request-url", "json-schema", "read-file", "code-mention", "no-tools"])
+], ids=["request-url", "json-schema", "read-file", "bare-function-schema", "tool-in-prose", "code-mention", "no-tools"])
 def test_declared_tools(text, tools):
     assert declared_tools(text) == tools
 
