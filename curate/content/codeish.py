@@ -36,7 +36,9 @@ CODE_TASK_RE = re.compile(
 LABEL_RE = re.compile(r"^(?:output|example|explanation|usage|result|results|note|input|returns?|sample)s?\b[^=()]*:", re.I)
 # A line of code in any common language
 CODE_LINE_RE = re.compile(
-    r"[{}]\s*$|[(){}\[\]=<>$\"'][^\n]*;\s*$|^\s*[})\]]|^\s*(?:[A-Z]{2,}\s+)+[\w*,() ]*;?\s*$|^\s*(?:def|class|return|import|from|if|elif|else|for|while|try|except|with|print|"
+    r"[{}]\s*$|[(){}\[\]=<>$\"'][^\n]*;\s*$|^\s*[})\]]"  # braces; a ';' ending a line with code characters
+    r"|^\s*(?:[A-Z]{2,}\s+)+[\w*,() ]*;?\s*$"  # SQL: "SELECT DISTINCT list FROM list;"
+    r"|^\s*(?:def|class|return|import|from|if|elif|else|for|while|try|except|with|print|"
     r"console\.|var|let|const|function|public|private|protected|static|#include|using|package|SELECT|INSERT|UPDATE|"
     r"DELETE|CREATE|ALTER|DROP|echo|fi|done|end|puts|System\.|int|void|val|func|fn|<\/?\w+)\b"
     r"|^\s*[\w.\[\]'\"]+\s*[+\-*/%]?=\s*\S|\w\([^()]*\)\s*;?\s*$")
