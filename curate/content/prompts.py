@@ -169,8 +169,9 @@ def _sentence_tail(after: str) -> tuple[str, str]:
 
 
 def _inline_literal(text: str) -> bool:
-    """A literal written into the sentence: "the following list [2, 4, 5]", "this statement n = [1, 2]"."""
-    return bool(re.search(r"[\[{\"'`“]|\d+(?:\s*,\s*\d+)+|\w\s*=\s*\S", text))
+    """A literal written into the sentence: "the following list [2, 4, 5]", "this statement n = [1, 2]",
+    "the following table of 3x2 dimension" (its size is all there is to it)."""
+    return bool(re.search(r"[\[{\"'`“]|\d+(?:\s*,\s*\d+)+|\w\s*=\s*\S|\b\d+\s*[x×]\s*\d+\b", text))
 
 
 def _generic(m: re.Match, text: str) -> bool:

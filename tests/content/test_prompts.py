@@ -94,12 +94,13 @@ def test_unanswerable_with_the_record(prompt, data, reason, span):
     ("Update the following code so the link will open in a new tab.", "",
      '<a href="https://example.com">Visit my website</a>'),
     ("Create a Visual Basic program that prints the input string reversed.", "", ""),
+    ("Reserve the following table of 3x2 dimension in C.", "", ""),
     ("Design an image classifier for handwritten digits in Python.", "", ""),
     ("You are a science-fiction author. Create a vivid picture of the planet's landscape.", "", ""),
     ("Categorize the task: classification, retrieval or editing.", "", "Reformat the following code from python to java"),
 ], ids=["song-with-lyrics", "short-list", "list-in-next-line", "given-data-in-input", "given-code-in-input",
         "list-in-earlier-turn", "audio-with-transcript", "dialogue-in-input", "dialogue-is-prompt", "quoted-attached",
-        "code-task-given-list", "given-a-list", "code-task-url", "url-inside-html", "visual-basic", "image-classifier",
+        "code-task-given-list", "given-a-list", "code-task-url", "url-inside-html", "visual-basic", "size-given-inline", "image-classifier",
         "vivid-picture-in-words", "reference-inside-input-data"])
 def test_answerable_with_the_record(prompt, before, data):
     assert unanswerable(prompt, PromptsConfig(), before=before, data=data) is None
