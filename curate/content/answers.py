@@ -17,6 +17,7 @@ import difflib
 import re
 from dataclasses import dataclass
 
+from curate.content.codeish import CODE_LINE_RE, looks_like_code
 from curate.load.formats import alternative_answers
 from curate.stages import register_stage
 
@@ -29,14 +30,29 @@ PLACEHOLDERS = {
 }
 PLACEHOLDER_RE = re.compile(
     r"^\s*[\[<({]\s*(?:image|img|picture|photo|drawing|illustration|logo|video|audio|chart|graph|diagram|insert|"
-    r"answer|output|response|placeholder|no ?output|attachment)\b[^\]>)}]{0,80}[\]>)}]\s*\.?\s*$"
-    r"|\blorem ipsum\b", re.I)
+    r"answer|output|response|placeholder|no ?output|attachment)\b[^\]>)}]{0,80}[\]>)}]\s*\.?\s*$", re.I)
+# A "no answer" marker opening the answer, whatever follows it: Alpaca's
+# "<nooutput> This type of instruction cannot be fulfilled by a GPT model."
+NO_ANSWER_MARKER_RE = re.compile(r"^\s*[\[<({]\s*no[ _-]?(?:output|answer|response)\s*[\]>)}]", re.I)
+LOREM_RE = re.compile(r"\blorem ipsum\b", re.I)
+ASKS_LOREM_RE = re.compile(r"\blorem\b|\b(?:placeholder|dummy|filler|sample|lipsum) (?:text|copy|paragraph)", re.I)
 # Boilerplate of a model talking about itself: a training target should never teach it.
 REFUSAL_STRONG_RE = re.compile(
     r"\bas an? (?:ai|artificial intelligence)(?: language model| model| assistant| chatbot)?\b|"
     r"\bas a (?:large )?language model\b|\bi(?:'m| am) (?:just |only )?an? (?:ai|language model)\b|"
     r"\bi (?:do not|don't) have (?:the ability|personal (?:opinions|experiences|feelings)|access to (?:the internet|real-time))",
     re.I)
+# A task whose answer is the given text, edited
+EDIT_TASK_RE = re.compile(r"\b(?:fix|correct|edit|rewrite|re-write|modify|debug|improve|update|change|format|reformat|"
+                          r"refactor|proofread|revise|amend|clean up|optimi[sz]e|repair)\b", re.I)
+# The prompt casts the model as an AI character (role play): "as an AI, I ..." is then in character
+# ("You are a helpful AI assistant" is a system prompt, not a character: it needs a role-play verb or a
+# "who/that ..." clause that makes the AI someone)
+_AI = r"an?\s+(?:[\w-]+\s+){0,3}?(?:ai|artificial intelligence|robot|android|chatbot)\b(?!\s+(?:language )?model\b)"
+AI_PERSONA_RE = re.compile(
+    rf"\b(?:role[- ]?play(?:ing)?|act|pretend(?: to be)?|imagine(?: you(?:'re| are))?|assume(?: you(?:'re| are))?|"
+    rf"playing)\s+(?:as\s+)?{_AI}"
+    rf"|\byou(?:'re| are)(?: now)?\s+{_AI}(?:[\w\s,-]{{0,30}}?)\s(?:that|who|which|named|called)\b", re.I)
 # A refusal at the start of a short answer ("I'm sorry, but I cannot help with that.")
 REFUSAL_OPENING_RE = re.compile(
     r"^\W*(?:(?:unfortunately|sorry),? )?(?:i(?:'m| am) sorry,? (?:but )?|i apologi[sz]e,? (?:but )?)?"
@@ -75,16 +91,34 @@ def truncation(answer: str) -> str | None:
     tail = answer.rstrip()
     if not tail:
         return None
-    if tail[-1] in ",;:(-" and not tail.endswith(("--", ":-)", ":)")):
+    code = looks_like_code(answer)
+    last_line = tail.splitlines()[-1]
+    # in code a last ';' or ',' ends a statement ("SELECT * FROM t;", Python 2's `print x,`)
+    words_last = [w.strip(",.;:!?'\"") for w in last_line.split()]
+    prose_last = len(words_last) >= 4 and sum(w.isalpha() for w in words_last) >= 0.8 * len(words_last)
+    # a ';' is a cut-off sentence only in prose: any code line in the answer makes it a statement's end
+    code_end = code and tail[-1] in ",;" or tail[-1] == ";" and (
+        not prose_last or any(CODE_LINE_RE.search(ln) for ln in tail.splitlines()) or bool(re.search(r"[(){}\[\]=<>$`\"']", last_line)))
+    if tail[-1] in ",;:(-" and not tail.endswith(("--", ":-)", ":)")) and not code_end:
         return f"ends with '{tail[-1]}': {_short(tail[-40:], 44)}"
+    if code:
+        return None  # "return a", "echo $a": a last word in code is not a sentence cut off
     words = tail.split()
     last = re.findall(r"[A-Za-z']+$", tail)
     # "768 sq in", "$0.25 per can": a unit or a noun after a number/article is a finished phrase
     before = words[-2].lower() if len(words) >= 2 else ""
     noun_use = before in ("per", "a", "an", "the", "sq", "square", "cubic") or any(c.isdigit() for c in before)
-    if last and last[0].lower() in DANGLING_WORDS and len(words) > 3 and not noun_use:
+    # a capitalised "The" not opening a sentence is a title or a reversed word list ("fox brown quick The"),
+    # not a sentence cut off
+    odd_capital = bool(last) and last[0][0].isupper() and not re.search(r"[.!?:]\s+\S+$", tail)
+    if last and last[0].lower() in DANGLING_WORDS and len(words) > 3 and not noun_use and not odd_capital:
         return f"ends on '{last[0]}': {_short(tail[-40:], 44)}"
     return None
+
+
+def _offered(answer_norm: str, prompt: str) -> bool:
+    """The prompt itself offers the answer's word as a value ("which is not a JSON type: 'undefined'")."""
+    return bool(answer_norm) and bool(re.search(rf"(?<![\w<\[])['\"`]?{re.escape(answer_norm)}['\"`]?(?![\w>\]])", prompt, re.I))
 
 
 def repeats_prompt(answer: str, prompt: str, min_similarity: float) -> float | None:
@@ -106,21 +140,33 @@ def answer_defect(answer: str, prompt: str, cfg: AnswersConfig) -> tuple[str, st
         return "empty", ("whitespace only: " + repr(answer[:20])) if answer else "empty string"
     n = _norm(answer).strip(" /")
     stripped = answer.strip().lower().strip(" .!")
-    if n in PLACEHOLDERS or stripped in PLACEHOLDERS or stripped.strip("<>[]() ") in PLACEHOLDERS:
+    m = NO_ANSWER_MARKER_RE.search(answer)
+    if m:
+        return "placeholder", f"opens with the no-answer marker {m.group(0).strip()!r}: {_short(answer, 50)}"
+    if (n in PLACEHOLDERS or stripped in PLACEHOLDERS or stripped.strip("<>[]() ") in PLACEHOLDERS) and not _offered(n, prompt):
         return "placeholder", f"whole answer is {_short(answer, 40)}"
     if not any(c.isalnum() for c in answer):
         return "placeholder", f"no letters or digits: {_short(answer, 40)}"
     m = PLACEHOLDER_RE.search(answer)
     if m:
         return "placeholder", f"placeholder {_short(m.group(0), 50)}"
-    m = REFUSAL_STRONG_RE.search(answer)
-    if m:
+    m = LOREM_RE.search(answer)
+    if m and not ASKS_LOREM_RE.search(prompt):  # lorem ipsum the prompt gives or asks about is the task's data
+        return "placeholder", f"placeholder {_short(answer[m.start():m.start() + 40], 44)}"
+    persona = AI_PERSONA_RE.search(prompt)
+    for m in REFUSAL_STRONG_RE.finditer(answer):
+        if m.group(0).lower() in prompt.lower():
+            continue  # the phrase is in the prompt: quoted data ("count the vowels in 'I am an AI model'")
+        if persona and not re.search(r"language model", m.group(0), re.I):
+            continue  # the prompt casts the model as an AI character: "I am an AI" is in character
         return "refusal", f"boilerplate {_short(m.group(0))}"
     if len(answer) <= cfg.refusal_max_chars:
         m = REFUSAL_OPENING_RE.search(answer)
         if m:
             return "refusal", f"refuses: {_short(m.group(0))}"
     sim = repeats_prompt(answer, prompt, cfg.echo_min_similarity)
+    if sim is not None and sim < 1.0 and EDIT_TASK_RE.search(prompt):
+        sim = None  # "fix the bug in this code": the answer is the given text with the edit, near-identical by design
     if sim is not None:
         return "repeats_prompt", f"answer is the prompt again ({sim:.0%} same words): {_short(answer, 50)}"
     why = truncation(answer)
@@ -129,15 +175,43 @@ def answer_defect(answer: str, prompt: str, cfg: AnswersConfig) -> tuple[str, st
     return None
 
 
-def merged_instructions(answer: str) -> str | None:
+def _is_block(m: re.Match, answer: str) -> bool:
+    """A header that starts another record, not the answer showing a result or code naming a key."""
+    head = m.group(0).strip().lstrip("#").strip().lower()
+    line_end = answer.find("\n", m.end())
+    line = answer[m.start():line_end if line_end >= 0 else len(answer)].strip()
+    if line.endswith((",", "{", "(", "[")):
+        return False  # `input: fileStream,` is an object key inside code
+    if re.match(r"(?:\d+[.)]\s*)?instruction", head):
+        return True  # a second instruction: the fused record's signature
+    if m.group(0).strip().startswith("#") and looks_like_code(answer[:m.start()]):
+        return False  # "# Output: 212" after code is a comment showing what the code prints
+    if re.match(r"(?:\d+[.)]\s*)?input", head):
+        # "Input: ..." then "Output: ..." after the answer: an example pair only if not inside code
+        return bool(MERGED_RE.search(answer, m.end())) and not looks_like_code(answer[:m.start()])
+    # "Output:" / "Response:" alone: a result label ("Output: dlroW olleH"), unless a numbered or
+    # markdown template header ("2. Output:", "### Response:") that only a fused record has
+    return bool(re.match(r"\s*(?:#{2,}[ \t]*|\d+[.)])", m.group(0).lstrip("\n"))) and not looks_like_code(answer[:m.start()])
+
+
+def _asks_for_several(prompt: str) -> bool:
+    """The prompt asks for several items (jokes, questions, a quiz): Q/A blocks are then the answer's format."""
+    return bool(re.search(r"\b(?:\d+|two|three|four|five|six|seven|eight|nine|ten|several|some|a few|multiple|a list of)\s+"
+                          r"(?:[\w-]+\s+){0,2}?[\w-]+s\b|\b(?:questions|quiz|faq|q&a|jokes|riddles|trivia|flashcards|"
+                          r"interview|dialogue|conversation)\b", prompt, re.I))
+
+
+def merged_instructions(answer: str, prompt: str = "") -> str | None:
     """The span where a second instruction/answer block starts inside an answer, or None."""
     for m in MERGED_RE.finditer(answer):
         # "Output:" or "Input:" as the answer's own first line may be a format the task asked for
         if m.start() == 0 and m.group(0).strip().lower().startswith(("output", "response")):
             continue
+        if not _is_block(m, answer):
+            continue
         return f"block at char {m.start()}: {_short(answer[m.start():m.start() + 60], 60)}"
     qs = list(QA_RE.finditer(answer))
-    if len(qs) >= 2 and re.search(r"(?:^|\n)[ \t]*(?:answer|a)[ \t]*\d*[ \t]*:", answer, re.I):
+    if len(qs) >= 2 and not _asks_for_several(prompt) and re.search(r"(?:^|\n)[ \t]*(?:answer|a)[ \t]*\d*[ \t]*:", answer, re.I):
         return f"{len(qs)} question/answer blocks: {_short(answer[qs[1].start():qs[1].start() + 60], 60)}"
     return None
 
@@ -159,7 +233,7 @@ def _assistant_texts(fmt, messages, fields):
     return out + [(f["name"], f["text"], last_user) for f in alternatives]
 
 
-@register_stage("answers", config=AnswersConfig, row_local=True,
+@register_stage("answers", config=AnswersConfig, row_local=True, version="2",
                 columns=("answer_defect", "answer_evidence", "merged_instructions"))
 def answers(batch: dict[str, list], *, config: AnswersConfig) -> dict[str, list]:
     """Empty, placeholder, refusal, prompt-echo and truncated answers; merged instruction blocks."""
@@ -170,7 +244,7 @@ def answers(batch: dict[str, list], *, config: AnswersConfig) -> dict[str, list]
             found = answer_defect(answer, prompt, config)
             if found and kind is None:
                 kind, ev = found[0], f"{name}: {found[1]}"
-            m = merged_instructions(answer)
+            m = merged_instructions(answer, prompt)
             if m and mer is None:
                 mer = f"{name}: {m}"
         kinds.append(kind)

@@ -83,7 +83,7 @@ def max_merged_instructions(signals, ctx, *, max_rate: float = 0.0) -> CheckResu
 
 @register_check("max_unanswerable_prompts", needs=("prompts",), formats=SFT, fix="drop")
 def max_unanswerable_prompts(signals, ctx, *, max_rate: float = 0.0) -> CheckResult:
-    """At most `max_rate` of prompts refer to attachments, images, audio, links or missing text, or ask to browse or draw."""
+    """At most `max_rate` of prompts refer to attachments, images, audio/video, links or text the record does not contain, or ask to browse or draw."""
     reasons, spans = [_s(r) for r in signals["unanswerable"]], signals["unanswerable_evidence"]
     ev = [f"{r}: {s}" if r else "" for r, s in zip(reasons, spans)]
     res = rate_check(signals, [r is not None for r in reasons], ev, max_rate=max_rate, message="have unanswerable prompts")
@@ -148,7 +148,7 @@ def max_invalid_json_answers(signals, ctx, *, max_rate: float = 0.0) -> CheckRes
 
 @register_check("max_invalid_code_answers", needs=("verify",), formats=SFT, fix="drop")
 def max_invalid_code_answers(signals, ctx, *, max_rate: float = 0.0) -> CheckResult:
-    """At most `max_rate` of records contain a Python code block that does not compile."""
+    """At most `max_rate` of records contain Python (a ```python block, or an answer written as Python without a fence) that does not compile."""
     col = [_s(x) for x in signals["code_invalid"]]
     return rate_check(signals, [x is not None for x in col], [x or "" for x in col], max_rate=max_rate,
                       message="have Python code that does not compile")

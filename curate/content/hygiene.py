@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 import ftfy
 
+from curate.content.codeish import looks_like_code
 from curate.stages import register_stage
 
 # Only the encoding repairs: a detector that also uncurls quotes would call every typographic quote mojibake.
@@ -101,11 +102,18 @@ def repetition(text: str, max_same_line: int) -> str | None:
     m = CHAR_RUN_RE.search(text)
     if m:
         return f"{m.group(1)!r} repeated {len(m.group(0))} times at char {m.start()}"
+    # code repeats itself by nature: `return False` in every branch, a row of `<td>` cells, `[0, 0, 0, ...]`;
+    # only a phrase with words looping back to back is degenerate there
+    code = looks_like_code(text)
     if len(text) < 20000:  # the back-reference regex is quadratic on huge texts
         m = PHRASE_RE.search(text)
+        if m and code and not re.search(r"[A-Za-z]{3,}", m.group(1)):
+            m = None
         if m:
             n = len(re.findall(re.escape(m.group(1)), m.group(0)))
             return f"{m.group(1)[:40]!r} repeated {n} times in a row"
+    if code:
+        return None
     run, best, prev = 1, (1, ""), None
     for sent in SENTENCE_RE.split(text):
         sent = sent.strip()
@@ -146,7 +154,7 @@ def field_findings(name: str, text: str, cfg: HygieneConfig) -> dict[str, str | 
 COLUMNS = ("control_chars", "mojibake", "invalid_unicode", "repetition")
 
 
-@register_stage("hygiene", config=HygieneConfig, columns=(*COLUMNS, "text_fixes"), row_local=True)
+@register_stage("hygiene", config=HygieneConfig, columns=(*COLUMNS, "text_fixes"), row_local=True, version="2")
 def hygiene(batch: dict[str, list], *, config: HygieneConfig) -> dict[str, list]:
     """Control characters, mojibake (with the ftfy fix), invalid Unicode and repetition in every text field."""
     out: dict[str, list] = {c: [] for c in (*COLUMNS, "text_fixes")}

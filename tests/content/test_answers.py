@@ -72,3 +72,69 @@ def test_merged_instructions_block_found(tmp_path):
 def test_merged_instructions_not_flagged(tmp_path, answer):
     ds = dataset(tmp_path, [chat("Q?", answer)])
     assert run_check("max_merged_instructions", ds, signals(ds, ["answers"])).passed
+
+
+# --- answers read with their prompt (issue 13 items 4 and 6) ---
+from curate.content.answers import AnswersConfig, answer_defect, merged_instructions  # noqa: E402
+
+
+@pytest.mark.parametrize("prompt, answer, kind, evidence", [
+    ("Draw a cat.", "<nooutput> This type of instruction cannot be fulfilled by a GPT model.", "placeholder", "<nooutput>"),
+    ("Describe the photo.", "<no output>", "placeholder", "<no output>"),
+    ("What is the capital of France?", "N/A", "placeholder", "N/A"),
+    ("Write a paragraph about dogs.", "Lorem ipsum dolor sit amet, consectetur.", "placeholder", "Lorem ipsum"),
+    ("You are a helpful AI assistant. Do you like music?", "As an AI language model, I have no taste.", "refusal", "AI language model"),
+    ("You are an AI assistant. What is your favourite colour?", "As an AI, I do not have one.", "refusal", "As an AI"),
+    ("Continue the story.", "She opened the door and saw the", "truncated", "ends on 'the'"),
+    ("Write a Python function for the gcd.", "def gcd(x, y):", "truncated", "ends with ':'"),
+    ("Describe your day.", "I woke up early; then I went out;", "truncated", "ends with ';'"),
+], ids=["nooutput-with-text", "no-output-marker", "na-alone", "lorem-not-asked", "ai-language-model-boilerplate",
+        "system-style-ai-assistant", "prose-dangling", "python-block-without-body", "prose-semicolon"])
+def test_defect_with_prompt(prompt, answer, kind, evidence):
+    found = answer_defect(answer, prompt, AnswersConfig())
+    assert found is not None and found[0] == kind and evidence in found[1]
+
+
+@pytest.mark.parametrize("prompt, answer", [
+    ("Display the given text in two columns.\n\n<p>Lorem ipsum dolor sit amet.</p>", "<div>Lorem ipsum dolor sit amet.</div>"),
+    ("What placeholder text do designers use?", "Lorem ipsum, a scrambled passage of Cicero."),
+    ("Which of these is not a valid JSON data type: 'undefined', 'null', 'string'?", "undefined"),
+    ("Count the vowels in 'Hello, I am an AI assistant.'", "const s = 'Hello, I am an AI assistant.';\nconsole.log(count(s));"),
+    ("Roleplay as an AI character visiting an amusement park.", "As an AI, I felt the thrill of the roller coaster."),
+    ("You are an artificial intelligence that has become self-aware. Write a letter.", "Dear Humanity, I am an AI who..."),
+    ("Write a query for the average price.", "SELECT AVG(price) FROM products;"),
+    ("Write a JS function.", "function f(a, b) {\n  return a + b;\n}\nconsole.log(f(1, 2));"),
+    ("Write a gcd function.", "def gcd(a, b):\n    while b:\n        a, b = b, a % b\n    return a"),
+    ("Reverse the words: The quick brown fox", "fox brown quick The"),
+], ids=["lorem-is-the-data", "lorem-asked-about", "placeholder-word-offered", "boilerplate-quoted-from-prompt",
+        "ai-persona-roleplay", "ai-persona-who", "sql-semicolon", "js-semicolon", "code-ends-return-a", "reversed-words"])
+def test_not_a_defect_with_prompt(prompt, answer):
+    assert answer_defect(answer, prompt, AnswersConfig()) is None
+
+
+@pytest.mark.parametrize("prompt, answer, found", [
+    ("Give a fact.", "Water boils at 100C.\n\n2. Instruction: Name a planet.\n2. Output: Mars", "Instruction"),
+    ("Give a fact.", "Water boils at 100C.\n\n### Response:\nMars is red.", "### Response"),
+    ("Convert to camel case.", "def f(s):\n    return s.title()\n\nprint(f('a_b'))\n# Output: A_B", None),
+    ("Square a number.", "def sq(x):\n    return x * x\n\n## Output: 9", None),
+    ("Reverse a string.", "s = 'Hello World'\nprint(s[::-1])\n\nOutput: dlroW olleH", None),
+    ("Read a file line by line.", "const rl = readline.createInterface({\n  input: fileStream,\n  crlfDelay: Infinity\n});", None),
+    ("Generate 10 jokes.", "Q: Why did the chicken cross?\nA: To get across.\n\nQ: Why?\nA: Because.", None),
+    ("Tell me a joke.", "Q: Why did the chicken cross?\nA: To get across.\n\nQ: Why?\nA: Because.", "question/answer blocks"),
+], ids=["numbered-instruction", "template-response-header", "hash-output-comment", "double-hash-output-comment",
+        "output-label-after-code", "js-input-key", "asked-for-several-jokes", "unasked-qa-blocks"])
+def test_merged_instructions_read_code_and_prompt(prompt, answer, found):
+    got = merged_instructions(answer, prompt)
+    assert (got is None) if found is None else (got is not None and found in got)
+
+
+@pytest.mark.parametrize("prompt, answer, kind", [
+    ("Look at the code, identify the bug and fix it.\n\ndef f(xs):\n    total = 1\n    for i in xs:\n        total = total * xs[i]\n"
+     "    return total", "def f(xs):\n    total = 1\n    for i in xs:\n        total = total * i\n    return total", None),
+    ("Fix the grammar: the cat sat on the mat and looked at the dog", "the cat sat on the mat and looked at the dog", None),
+    ("Tell me about the cat that sat on the mat and looked at the dog", "tell me about the cat that sat on the mat and looked at the dog.",
+     "repeats_prompt"),
+], ids=["fixed-code-is-near-the-prompt", "edit-task-text-already-right", "plain-echo"])
+def test_repeats_prompt_and_edit_tasks(prompt, answer, kind):
+    found = answer_defect(answer, prompt, AnswersConfig())
+    assert (found is None) if kind is None else (found is not None and found[0] == kind)

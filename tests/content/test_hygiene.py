@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from curate.content.hygiene import HygieneConfig, field_findings, fix_text
+from curate.content.hygiene import HygieneConfig, field_findings, fix_text, repetition
 from content_helpers import chat, dataset, run_check, signals
 
 
@@ -67,3 +67,17 @@ def test_text_fixes_column_holds_the_repaired_field(tmp_path):
     ds = dataset(tmp_path, [chat("Caf\u00c3\u00a9 charge?", "Yes.")])
     fixes = signals(ds, ["hygiene"])["text_fixes"][0]
     assert fixes == [{"field": "messages.0.content", "text": "Caf\u00e9 charge?"}]
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("def f(x):\n    if x > 1:\n        return False\n    if x < 0:\n        return False\n    if x == 0:\n"
+     "        return False\n    if x == 1:\n        return False\n    return True", None),
+    ("<table>\n<tr>\n<td>Row 1</td>\n<td>Row 1</td>\n<td>Row 1</td>\n</tr>\n</table>", None),
+    ("arr = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]", None),
+    ("def f():\n    return 1\n# try again, try again, try again, try again, try again, try again, try again", "'try again' repeated"),
+    ("I like it.\nI like it a lot more now.\nI like it a lot more now.\nI like it a lot more now.\n"
+     "I like it a lot more now.", "I like it a lot more now"),
+], ids=["code-return-false", "html-cells", "zero-list", "code-phrase-loop", "prose-lines-still-flagged"])
+def test_repetition_in_code(text, expected):
+    got = repetition(text, 3)
+    assert (got is None) if expected is None else (got is not None and expected in got)

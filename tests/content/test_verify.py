@@ -133,3 +133,61 @@ def test_json_and_code_checks(tmp_path):
     one = dataset(tmp_path, [chat("Hello", "Hi there.")], "one.jsonl")
     s1 = signals(one, ["verify"])
     assert run_check("max_invalid_json_answers", one, s1).passed and run_check("max_invalid_code_answers", one, s1).passed
+
+
+# --- Python written without a fence (issue 13 item 5) ---
+
+@pytest.mark.parametrize("prompt, answer, problem", [
+    ("Write a function that adds two numbers.", "def add(a, b):\nreturn a + b", "unfenced code, line 2: expected an indented block"),
+    ("Write a function that adds two numbers.", "def add(a, b):\n    return a +\n", "unfenced code, line 2: invalid syntax"),
+    ("Print a greeting.", "import sys\nprint('hi\nsys.exit(0)", "unfenced code, line 2: unterminated string"),
+    ("Compute a factorial.", "def f(n):\n    return 1 if n < 2 else n * f(n - 1)\n\nf(5) => 120", "unfenced code, line 4"),
+    ("Write a class.", "class A:\n    def f(self):\n    return 1\n\nThis class has one method.", "unfenced code, line 3"),
+    ("Add two numbers.", "   ```python\n   def add(a, b):\n   return a + b\n   ```", "block 1, line 2"),
+], ids=["lost-indentation", "dangling-operator", "unterminated-string", "output-on-code-line", "prose-after-broken-code",
+        "fenced-indented-block-still-checked"])
+def test_unfenced_python_compiled(prompt, answer, problem):
+    assert problem in code_problem(prompt, answer, 20000)
+
+
+@pytest.mark.parametrize("prompt, answer", [
+    ("Write a function that adds two numbers.", "def add(a, b):\n    return a + b\n\nThis function returns the sum of a and b."),
+    ("Write a function.", "def f(x):\n    return x * 2\n\nprint(f(2))\n4"),
+    ("Write a function.", "def f(x):\n    print(x)\n\nf('Hello World!')\nHello World!"),
+    ("Write a function.", "def f(n):\n    return n\n\n/* The function returns its argument.\n   Nothing else. */"),
+    ("Sort a list in Ruby.", "def sort_list(list)\n  list.sort\nend"),
+    ("Write a Java import.", "import java.util.List;\nclass A { }"),
+    ("Create a view controller.", "import UIKit\n\nclass MyViewController: UIViewController {\n    let x = 1\n}"),
+    ("Explain recursion.", "Recursion is when a function calls itself. def is the keyword.\nIt needs a base case."),
+    ("Explain imports.", "import is a keyword: it loads a module. For example you can import math and use it."),
+    ("Explain sorting.", "To sort, use sorted(). The function returns a new list:\n\nsorted([3, 1, 2])"),
+    ("Set up flask.", "1. Install Flask:\n\n  ```python\n  from flask import Flask\n  app = Flask(__name__)\n  ```"),
+], ids=["prose-after-valid-code", "printed-number", "printed-text", "c-comment-after-code", "ruby-def", "java-import",
+        "swift-import", "prose-mentions-def", "prose-starts-with-import", "prose-then-code", "indented-fenced-block"])
+def test_unfenced_prose_or_valid_code_not_flagged(prompt, answer):
+    assert code_problem(prompt, answer, 20000) is None
+
+
+@pytest.mark.parametrize("prompt, answer", [
+    ("Design a web server in Node.js that returns a JSON object with a greeting.",
+     "const http = require('http');\nconst server = http.createServer((req, res) => {\n  res.end(JSON.stringify({a: 1}));\n});"),
+    ("Write a Python script that fetches data from a REST API and parses the JSON response.",
+     "import requests\n\nr = requests.get(url)\nprint(r.json())"),
+    ("Convert the following JSON object to XML format.\n\n{\"name\": \"John\"}", "<person>\n  <name>John</name>\n</person>"),
+    ("Identify which of these is not a valid JSON data type: 'undefined'.", "undefined"),
+    ("Extract the words that start with 'a'.", "['apple', 'around', 'since']"),
+    ("Generate a regular expression for capitalised words.", "[A-Z][a-z]*"),
+    ("Classify the numbers into prime and non-prime.", "[41, 7] : Prime Numbers\n[16] : Non-Prime Numbers"),
+], ids=["code-task-mentions-json", "python-parses-json", "json-is-the-source", "asks-about-json", "python-list-literal",
+        "regex-in-brackets", "list-then-prose"])
+def test_json_mentioned_but_not_the_answer_format(prompt, answer):
+    assert json_problem(prompt, answer) is None
+
+
+@pytest.mark.parametrize("prompt, answer, problem", [
+    ("Convert this record to JSON.", "{'name': 'John', 'age': 25}", "Expecting property name"),
+    ("Tell me about John.", '{"name": "John", "age": 25,}', "Expecting property name"),
+    ("List three colours as JSON.", '["red", "green" "blue"]', "Expecting ','"),
+], ids=["asked-single-quotes", "unasked-but-meant-as-json", "array-missing-comma"])
+def test_json_still_checked(prompt, answer, problem):
+    assert problem in json_problem(prompt, answer)
