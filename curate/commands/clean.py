@@ -7,7 +7,7 @@ manifest.json (counts). Input records = kept + quarantined, always.
 
 from __future__ import annotations
 
-from curate.cliutil import add_load_args, console, err_console, load_from_args
+from curate.cliutil import add_load_args, check_out_dir, console, err_console, load_from_args, refuse_overwrite
 
 
 def add_parser(sub):
@@ -31,6 +31,8 @@ def add_parser(sub):
 
 
 def run(args) -> int:
+    from pathlib import Path
+
     from rich.markup import escape
     from rich.table import Table
 
@@ -39,14 +41,22 @@ def run(args) -> int:
     from curate.errors import CurateError
     from curate.load import load_dataset
     from curate.rules import load_rules
+    from curate.writers import output_path
 
     if args.keep_pii_mapping and args.pii_mode != "pseudonymize":
         raise CurateError("--keep-pii-mapping only applies with --pii-mode pseudonymize",
                           fix="add --pii-mode pseudonymize, or drop --keep-pii-mapping")
+    check_out_dir(args.out)
     load_rules(args.rules)
     ds = load_from_args(args)
-    for p in args.eval + ([args.reference] if args.reference else []):
+    others = args.eval + ([args.reference] if args.reference else [])
+    for p in others:
         load_dataset(p)
+    # the quarantine is the only copy of what clean removes: never replace one, nor an input
+    out = Path(args.out)
+    targets = [output_path(ds, out), out / "quarantine.jsonl", out / "changes.jsonl", out / "manifest.json"]
+    refuse_overwrite(targets + ([Path(args.keep_pii_mapping)] if args.keep_pii_mapping else []),
+                     inputs=[args.data, *others], earlier_run="an earlier `curate clean` wrote them, or another tool")
     with err_console.status("auditing…") as status:
         result = run_audit(ds, eval=args.eval, reference=args.reference, rules=args.rules,
                            progress=lambda m: status.update(f"auditing: {m}"))

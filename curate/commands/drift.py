@@ -37,6 +37,10 @@ def run(args) -> int:
     from curate.embed.encode import dataset_texts, embed_texts
     from curate.embed.topics import TopicsConfig
 
+    if args.out:
+        from curate.cliutil import check_out_dir
+
+        check_out_dir(args.out)  # before the embeddings, not after
     old, new = load_from_args(args, args.old), load_from_args(args, args.new)
     cfg = TopicsConfig(model=args.model, side=args.side, distance_threshold=args.distance_threshold)
     ot, nt = dataset_texts(old, cfg.side), dataset_texts(new, cfg.side)
