@@ -50,7 +50,7 @@ def run(args) -> int:
                            progress=lambda msg: status.update(f"auditing: {msg}"))
     out = write_outputs(result, out)
     print_verdict(result, console)
-    console.print(f"report: {out / 'report.html'}  ·  {out / 'audit.json'}  ·  {out / 'report.md'}")
+    console.print(f"report: {out / 'report.html'}  ·  {out / 'audit.json'}  ·  {out / 'report.md'}", markup=False)
     return 0 if result.passed else 1
 
 
@@ -58,7 +58,7 @@ def print_verdict(result, con) -> None:
     from rich.markup import escape
     from rich.table import Table
 
-    t = Table(title=f"curate audit: {result.dataset.name} ({len(result.dataset)} records, {result.dataset.format})",
+    t = Table(title=f"curate audit: {escape(result.dataset.name)} ({len(result.dataset)} records, {result.dataset.format})",
               title_justify="left")
     for c in ("rule", "severity", "status", "value", "threshold", "flagged", "finding"):
         t.add_column(c, justify="right" if c in ("value", "threshold", "flagged") else "left",

@@ -32,6 +32,8 @@ def add_parser(sub):
 def run(args) -> int:
     import numpy as np
 
+    from rich.markup import escape
+
     from curate.embed import plots
     from curate.embed.drift import domain_auc, topic_shift
     from curate.embed.encode import dataset_texts, embed_texts
@@ -59,7 +61,7 @@ def run(args) -> int:
     if args.json:
         print_json(summary)
     else:
-        console.print(f"[bold]drift[/bold] {old.path} ({len(old)}) -> {new.path} ({len(new)})")
+        console.print(f"[bold]drift[/bold] {escape(old.path)} ({len(old)}) -> {escape(new.path)} ({len(new)})")
         console.print(f"domain-classifier AUC: [bold]{auc:.3f}[/bold] (0.5 = indistinguishable, 1.0 = fully separable)")
         for r in [r for r in rows if r["status"] != "stable"][:15]:
             console.print(f"  {r['status']:>6}  {r['topic'][:50]:<50} old {r['old_share']:.1%} -> new {r['new_share']:.1%}"

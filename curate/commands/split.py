@@ -22,6 +22,7 @@ def add_parser(sub):
 def run(args) -> int:
     from collections import Counter
 
+    from rich.markup import escape
     from rich.table import Table
 
     from curate.checks import load_all
@@ -68,13 +69,13 @@ def run(args) -> int:
     if empty:
         manifest["empty_splits"] = empty
     (out / "split_manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
-    t = Table(title=f"curate split: {ds.name} ({len(ds)} records, {len(groups)} groups, "
+    t = Table(title=f"curate split: {escape(ds.name)} ({len(ds)} records, {len(groups)} groups, "
                     f"{manifest['multi_record_groups']} duplicate clusters kept whole)", title_justify="left")
     t.add_column("split")
     t.add_column("records", justify="right")
     t.add_column("file")
     for name, s in manifest["splits"].items():
-        t.add_row(name, str(s["records"]), str(out / s["file"]))
+        t.add_row(name, str(s["records"]), escape(str(out / s["file"])))
     console.print(t)
     if ds.invalid:
         err_console.print(f"{len(ds.invalid)} invalid record(s) skipped (--skip-invalid), with reasons: "
