@@ -95,3 +95,20 @@ def refuse_overwrite(targets, *, inputs=(), earlier_run: str | None = None, flag
             raise CurateError(f"{flag}: {', '.join(existing)} already exist(s) ({earlier_run}); "
                               "writing again would replace them and lose what they hold",
                               fix=f"pass a new {flag} folder, or move the earlier output away first")
+
+
+def set_aside_invalid(ds, path=None):
+    """Write the records --skip-invalid skipped (with where and why) and say how many: never dropped silently.
+
+    `path`: where (default ./curate-out/<name>/invalid.jsonl, where `curate inspect` writes them too).
+    """
+    from pathlib import Path
+
+    from curate.load import write_invalid
+
+    if not ds.invalid:
+        return None
+    q = write_invalid(ds, path or Path("curate-out") / ds.name / "invalid.jsonl")
+    err_console.print(f"{len(ds.invalid)} invalid record(s) of {ds.path} skipped (--skip-invalid), with reasons: {q}",
+                      style="yellow", markup=False, soft_wrap=True)
+    return q

@@ -107,3 +107,27 @@ def test_unusable_out_is_refused_before_any_work(tmp_path, capsys, rules, comman
     assert "blocker.txt" in err and "fix:" in err and "Traceback" not in err
     assert blocker.read_text() == "x"
     assert not (tmp_path / "curate-out").exists()
+
+
+# command -> where its quarantine of --skip-invalid records lands (relative to tmp_path)
+SKIPPERS = {
+    "inspect": ("curate-out/mixed/invalid.jsonl", []),
+    "dedup": ("curate-out/mixed/invalid.jsonl", []),
+    "audit": ("out/invalid.jsonl", ["--out", "out", "--rules", "RULES"]),
+    "clean": ("out/quarantine.jsonl", ["--out", "out", "--rules", "RULES"]),
+    "split": ("out/quarantine.jsonl", ["--out", "out"]),
+}
+
+
+@pytest.mark.parametrize("command", list(SKIPPERS))
+def test_every_skip_invalid_command_quarantines_with_reasons_and_a_count(tmp_path, monkeypatch, rules, capsys, command):
+    monkeypatch.chdir(tmp_path)
+    _data(tmp_path / "mixed.jsonl", bad_lines=[(1, '{"id": "bad", "text": 7, "label": "a"}\n'), (4, "{torn\n")])
+    where, extra = SKIPPERS[command]
+    argv = [command, "mixed.jsonl", "--skip-invalid", *[str(rules) if x == "RULES" else x for x in extra]]
+    assert main(argv) in (0, 1)
+    err = " ".join(capsys.readouterr().err.split())
+    assert "2 invalid record(s)" in err, err
+    q = [json.loads(x) for x in (tmp_path / where).read_text().splitlines()]
+    assert sorted(x["locator"] for x in q) == ["line 2", "line 5"]
+    assert all(x.get("reason") or x["reasons"][0]["evidence"] for x in q), "each with its reason"

@@ -50,6 +50,9 @@ def run(args) -> int:
                            progress=lambda msg: status.update(f"auditing: {msg}"))
     out = write_outputs(result, out)
     print_verdict(result, console)
+    if ds.invalid:  # write_outputs wrote them to invalid.jsonl
+        err_console.print(f"{len(ds.invalid)} invalid record(s) skipped (--skip-invalid), with reasons: "
+                          f"{out / 'invalid.jsonl'}", style="yellow", markup=False, soft_wrap=True)
     console.print(f"report: {out / 'report.html'}  ·  {out / 'audit.json'}  ·  {out / 'report.md'}", markup=False)
     return 0 if result.passed else 1
 

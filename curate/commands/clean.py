@@ -74,6 +74,9 @@ def run(args) -> int:
     for k, v in m["changes_by_action"].items():
         t.add_row(f"  changed: {escape(k)}", str(v))
     console.print(t)
+    if ds.invalid:
+        err_console.print(f"{len(ds.invalid)} invalid record(s) skipped (--skip-invalid): in the quarantine with "
+                          f"reasons ({args.out}/quarantine.jsonl)", style="yellow", markup=False, soft_wrap=True)
     console.print(f"cleaned data: {m['output']}  ·  quarantine: {args.out}/quarantine.jsonl  ·  changes: {args.out}/changes.jsonl",
                   markup=False)
     return 0

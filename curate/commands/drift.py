@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from curate.cliutil import add_load_args, console, load_from_args, print_json
+from curate.cliutil import add_load_args, console, load_from_args, print_json, set_aside_invalid
 
 
 def add_parser(sub):
@@ -44,6 +44,8 @@ def run(args) -> int:
 
         check_out_dir(args.out)  # before the embeddings, not after
     old, new = load_from_args(args, args.old), load_from_args(args, args.new)
+    for d, side in ((old, "old"), (new, "new")):
+        set_aside_invalid(d, Path(args.out) / f"invalid_{side}.jsonl" if args.out else None)
     cfg = TopicsConfig(model=args.model, side=args.side, distance_threshold=args.distance_threshold)
     ot, nt = dataset_texts(old, cfg.side), dataset_texts(new, cfg.side)
     ov, nv = embed_texts(ot, cfg), embed_texts(nt, cfg)
