@@ -29,6 +29,8 @@ BAD_RULES = [
      "nan is not a finite number"),
     ("misspelt_entity", b"rules:\n  - {check: max_pii_rate, severity: error, params: {entities: [EMAIL, CREDITCARD]}}\n",
      "unknown value 'CREDITCARD'; did you mean 'CREDIT_CARD'?"),
+    ("short_entity", b"rules:\n  - {check: max_pii_rate, severity: error, params: {entities: [EMAIL]}}\n",
+     "unknown value 'EMAIL'; did you mean 'EMAIL_ADDRESS'?"),
     ("misspelt_role", b"rules:\n  - {check: max_pii_rate, severity: error, params: {roles: [asistant]}}\n",
      "unknown value 'asistant'; did you mean 'assistant'?"),
     ("lowercase_entity", b"rules:\n  - {check: require_no_pii_in_answers, severity: error, params: {entities: [email_address]}}\n",

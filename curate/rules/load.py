@@ -126,6 +126,9 @@ def _choice_problems(where: str, key: str, value, allowed: tuple) -> list[str]:
     for v in items:
         if v not in allowed:
             hint = did_you_mean(str(v).upper(), allowed) or did_you_mean(str(v).lower(), allowed) or did_you_mean(v, allowed)
+            part = [a for a in allowed if len(str(v)) >= 3 and str(v).lower() in str(a).lower()]
+            if not hint and len(part) == 1:  # EMAIL -> EMAIL_ADDRESS: too short for difflib, but only one fits
+                hint = f"; did you mean '{part[0]}'?"
             out.append(f"{where}: parameter '{key}' has unknown value {_show(v)}{hint} "
                        f"(it takes: {', '.join(map(str, allowed))})")
     return out
