@@ -131,3 +131,18 @@ def test_every_skip_invalid_command_quarantines_with_reasons_and_a_count(tmp_pat
     q = [json.loads(x) for x in (tmp_path / where).read_text().splitlines()]
     assert sorted(x["locator"] for x in q) == ["line 2", "line 5"]
     assert all(x.get("reason") or x["reasons"][0]["evidence"] for x in q), "each with its reason"
+
+
+def test_an_out_folder_that_cannot_be_written_is_refused_before_any_work(tmp_path, monkeypatch, capsys):
+    """As root a chmod does not stop writes, so the failing write is simulated where curate probes it."""
+    import tempfile
+
+    def refuse(*a, **k):
+        raise PermissionError(13, "Permission denied")
+
+    data = _data(tmp_path / "d.jsonl")
+    monkeypatch.setattr(tempfile, "TemporaryFile", refuse)
+    assert main(["split", str(data), "--out", str(tmp_path / "ro" / "splits")]) == 2
+    err = " ".join(capsys.readouterr().err.split())
+    assert "cannot write in" in err and "Permission denied" in err and "fix:" in err
+    assert not (tmp_path / "ro").exists()
