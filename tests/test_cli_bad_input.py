@@ -79,13 +79,25 @@ def test_a_rules_path_that_is_a_directory(tmp_path, capsys):
     assert "is a directory" in err and "fix:" in err and "Traceback" not in err
 
 
-def test_markup_in_a_file_name_is_printed_literally(tmp_path, capsys):
-    (tmp_path / "[red]data[").mkdir()
-    weird = tmp_path / "[red]data[" / "b].jsonl"  # the path reads ...[red]data[/b].jsonl
-    weird.write_text('{"id": "1", "text": "x", "label": "a"}\n{"id": "1", "text": "y", "label": "a"}\n')
-    assert main(["inspect", str(weird)]) == 2
-    err = " ".join(capsys.readouterr().err.split())
-    assert "[red]data[/b].jsonl" in err and "already used" in err
+MARKUP = [
+    # (id, file name parts, content, extra flags, the literal text the error must show)
+    ("file_name", ("[red]data[", "b].jsonl"), '{"id": "1", "text": "x", "label": "a"}\n{"id": "1", "text": "y", "label": "a"}\n',
+     [], "[red]data[/b].jsonl"),
+    ("role", ("chat.jsonl",), '{"messages": [{"role": "[/b]narrator[red]", "content": "q"}]}\n', [],
+     "unknown role '[/b]narrator[red]'"),
+    ("field", ("d.csv",), "text,label\nhello,a\n", ["--label-field", "[bold]lab[/x]"], "[bold]lab[/x]"),
+]
+
+
+@pytest.mark.parametrize("parts,content,flags,shows", [m[1:] for m in MARKUP], ids=[m[0] for m in MARKUP])
+def test_markup_in_user_text_is_printed_literally(tmp_path, capsys, parts, content, flags, shows):
+    *dirs, name = parts
+    folder = tmp_path.joinpath(*dirs)
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / name).write_text(content)
+    assert main(["inspect", str(folder / name), *flags]) == 2
+    err = capsys.readouterr().err
+    assert shows in " ".join(err.split()) and "Traceback" not in err
 
 
 # (id, extra train flags, --config file bytes or None, words the message must contain)
