@@ -8,7 +8,9 @@ from __future__ import annotations
 import argparse
 import importlib
 import os
+import signal
 import sys
+import threading
 
 # Subcommand modules in the order `--help` lists them (see curate/commands/__init__.py).
 COMMANDS = [
@@ -37,6 +39,24 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class Terminated(BaseException):
+    """SIGTERM (a job scheduler's stop, `kill`): leave the way Ctrl-C does, with a word and exit 143."""
+
+
+def _on_sigterm(signum, frame):
+    raise Terminated()
+
+
+def report_error(e, console) -> None:
+    """Print a CurateError. Its text holds the user's own values (file names, roles, fields) which may
+    contain `[red]` or `[/b]`: they are printed literally, never read as rich markup."""
+    from rich.text import Text
+
+    console.print(Text.assemble(("error:", "bold red"), " ", e.message), soft_wrap=True)
+    if e.fix:
+        console.print(Text.assemble("  ", ("fix:", "bold"), " ", e.fix), soft_wrap=True)
+
+
 def main(argv=None) -> int:
     # presidio's URL recognizer would fetch the public-suffix list through tldextract; the bundled
     # copy is enough, and nothing in curate may touch the network at run time.
@@ -49,18 +69,24 @@ def main(argv=None) -> int:
     if not getattr(args, "run", None):
         parser.print_help()
         return 2
+    previous = None
+    if threading.current_thread() is threading.main_thread():
+        previous = signal.signal(signal.SIGTERM, _on_sigterm)
     try:
         return int(args.run(args) or 0)
     except CurateError as e:
-        from rich.markup import escape  # file names and values from the user's data are printed literally
-
-        err_console.print(f"[bold red]error:[/bold red] {escape(e.message)}", markup=True, soft_wrap=True)
-        if e.fix:
-            err_console.print(f"  [bold]fix:[/bold] {escape(e.fix)}", soft_wrap=True)
+        report_error(e, err_console)
         return e.exit_code
     except KeyboardInterrupt:
-        err_console.print("interrupted")
+        err_console.print("interrupted", markup=False)
         return 130
+    except Terminated:
+        err_console.print("terminated (SIGTERM): stopped before finishing; outputs are written whole or not at all, "
+                          "a training run continues with --resume from its last checkpoint", markup=False)
+        return 143
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
 
 
 if __name__ == "__main__":

@@ -41,3 +41,74 @@ def load_from_args(args, path=None, *, quiet=False):
 
 def print_json(obj) -> None:
     sys.stdout.write(json.dumps(obj, indent=2, ensure_ascii=False, default=str) + "\n")
+
+
+def check_out_dir(out, *, flag: str = "--out"):
+    """Refuse an output folder that cannot be used, before any work is done: a file, or a place we cannot write.
+
+    Nothing is created: the nearest existing folder is probed with a temporary file that is removed.
+    """
+    import tempfile
+    from pathlib import Path
+
+    from curate.errors import CurateError
+
+    p = Path(out)
+    if p.exists() and not p.is_dir():
+        raise CurateError(f"{flag} {out}: this is a file, not a folder",
+                          fix=f"pass a folder for {flag} (it is created when missing)")
+    anc = p
+    while not anc.exists() and anc != anc.parent:
+        anc = anc.parent
+    if not anc.is_dir():
+        raise CurateError(f"{flag} {out}: {anc} is a file, so no folder can be made under it",
+                          fix=f"pass a folder path for {flag}")
+    try:
+        with tempfile.TemporaryFile(dir=anc):
+            pass
+    except OSError as e:
+        raise CurateError(f"{flag} {out}: cannot write in {anc} ({e.strerror or e})",
+                          fix=f"pass a {flag} folder you can write to") from None
+    return p
+
+
+def refuse_overwrite(targets, *, inputs=(), earlier_run: str | None = None, flag: str = "--out") -> None:
+    """Never write over an input file, nor over output an earlier run left (a quarantine is the only copy).
+
+    `targets`: the paths this command would write. `inputs`: files and folders it read.
+    `earlier_run`: what the command calls an existing target that is not an input ('an earlier clean'),
+    or None when overwriting earlier output is fine (output derived again from inputs that still exist).
+    """
+    from pathlib import Path
+
+    from curate.errors import CurateError
+
+    read = {Path(i).resolve(): str(i) for i in inputs if i and Path(i).exists()}
+    for t in targets:
+        t = Path(t)
+        if t.resolve() in read:
+            raise CurateError(f"{flag}: writing {t} would overwrite the input {read[t.resolve()]}",
+                              fix=f"pass a {flag} folder other than the input's own")
+    if earlier_run:
+        existing = [str(t) for t in targets if Path(t).exists()]
+        if existing:
+            raise CurateError(f"{flag}: {', '.join(existing)} already exist(s) ({earlier_run}); "
+                              "writing again would replace them and lose what they hold",
+                              fix=f"pass a new {flag} folder, or move the earlier output away first")
+
+
+def set_aside_invalid(ds, path=None):
+    """Write the records --skip-invalid skipped (with where and why) and say how many: never dropped silently.
+
+    `path`: where (default ./curate-out/<name>/invalid.jsonl, where `curate inspect` writes them too).
+    """
+    from pathlib import Path
+
+    from curate.load import write_invalid
+
+    if not ds.invalid:
+        return None
+    q = write_invalid(ds, path or Path("curate-out") / ds.name / "invalid.jsonl")
+    err_console.print(f"{len(ds.invalid)} invalid record(s) of {ds.path} skipped (--skip-invalid), with reasons: {q}",
+                      style="yellow", markup=False, soft_wrap=True)
+    return q

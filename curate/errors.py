@@ -38,11 +38,11 @@ class DataError(CurateError):
 class ConfigError(CurateError):
     """Every problem found in one configuration file, reported at once."""
 
-    def __init__(self, path, problems: list[str]):
+    def __init__(self, path, problems: list[str], *, fix: str | None = None):
         self.path = str(path)
         self.problems = problems
         body = "\n".join(f"  - {p}" for p in problems)
-        super().__init__(f"{self.path}: {len(problems)} problem(s)\n{body}")
+        super().__init__(f"{self.path}: {len(problems)} problem(s)\n{body}", fix=fix)
 
 
 def did_you_mean(name: str, choices) -> str:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from curate.atomic import discard, publish, tmp_path
 from curate.errors import CurateError
 
 # Gemma's chat template (the GGUF carries none): turns are <start_of_turn>user / model ... <end_of_turn>
@@ -60,9 +61,12 @@ def gemma_tokenizer_dir() -> Path:
     gguf = gemma_gguf_path()
     tok = AutoTokenizer.from_pretrained(str(gguf.parent), gguf_file=gguf.name)
     tok.chat_template = tok.chat_template or GEMMA_CHAT_TEMPLATE
-    tmp = out.with_name(out.name + ".tmp")
-    tok.save_pretrained(tmp)
-    tmp.replace(out)
+    tmp = tmp_path(out)  # a name of our own: two first runs may convert at once
+    try:
+        tok.save_pretrained(tmp)
+        publish(tmp, out)
+    finally:
+        discard(tmp)
     return out
 
 
@@ -82,8 +86,11 @@ def gemma_checkpoint_dir() -> Path:
     model = AutoModelForCausalLM.from_pretrained(str(gguf.parent), gguf_file=gguf.name, dtype=torch.bfloat16,
                                                  quantization_config=GgufConfig(dequantize=True))
     model.config.quantization_config = None
-    tmp = out.with_name(out.name + ".tmp")
-    model.save_pretrained(tmp)
-    AutoTokenizer.from_pretrained(gemma_tokenizer_dir()).save_pretrained(tmp)
-    tmp.replace(out)
+    tmp = tmp_path(out)  # a name of our own: two first runs may convert at once
+    try:
+        model.save_pretrained(tmp)
+        AutoTokenizer.from_pretrained(gemma_tokenizer_dir()).save_pretrained(tmp)
+        publish(tmp, out)
+    finally:
+        discard(tmp)
     return out

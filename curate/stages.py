@@ -25,6 +25,8 @@ from typing import Callable
 
 import pandas as pd
 
+from curate.atomic import discard, publish, tmp_path
+
 STAGES: dict[str, "Stage"] = {}
 
 
@@ -103,7 +105,11 @@ def run_stage(stage: Stage, dataset, cfg=None, *, inputs: dict | None = None, nu
     df.insert(0, "id", dataset.ids)
     if use_cache:
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp")
-        df.to_parquet(tmp, index=False)
-        tmp.replace(path)  # atomic: a killed run never leaves a half-written cache entry
+        # a name of our own: two audits of the same file at once write the same entry (curate/atomic.py)
+        tmp = tmp_path(path)
+        try:
+            df.to_parquet(tmp, index=False)
+            publish(tmp, path)  # atomic: a killed run never leaves a half-written cache entry
+        finally:
+            discard(tmp)
     return df, StageRun(stage.name, time.perf_counter() - t0, False, len(df))

@@ -5,6 +5,9 @@ Loadable from YAML (`TrainConfig.from_dict`); unknown keys and bad values are re
 
 from __future__ import annotations
 
+import math
+import types
+import typing
 from dataclasses import asdict, dataclass, field, fields
 
 from curate.errors import ConfigError, did_you_mean
@@ -15,6 +18,33 @@ METHODS = ("lora", "bias", "full")
 # full fine-tuning moves every weight and wants the smallest.
 DEFAULT_LR = {("sft", "lora"): 2e-4, ("sft", "bias"): 1e-3, ("sft", "full"): 2e-5,
               ("classification", "lora"): 1e-3, ("classification", "bias"): 2e-3, ("classification", "full"): 5e-5}
+
+
+def _wanted(hint) -> str:
+    """What a field takes, in words: 'a number', 'a whole number', 'true or false', 'a list of ...'."""
+    args = [a for a in typing.get_args(hint) if a is not type(None)]
+    if typing.get_origin(hint) in (typing.Union, types.UnionType) and len(args) == 1:
+        return _wanted(args[0]) + " (or null)"
+    if typing.get_origin(hint) is list:
+        return f"a list of {_wanted(args[0])[2:] if args else 'value'}s"
+    return {float: "a number", int: "a whole number", bool: "true or false", str: "a string"}.get(hint, str(hint))
+
+
+def _fits(value, want: str) -> bool:
+    if want.endswith(" (or null)"):
+        return value is None or _fits(value, want[: -len(" (or null)")])
+    if want.startswith("a list of "):
+        item = "a " + want[len("a list of "):-1]
+        return isinstance(value, list) and all(_fits(v, item) for v in value)
+    if want == "a number":
+        return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+    if want == "a whole number":
+        return isinstance(value, int) and not isinstance(value, bool)
+    if want == "true or false":
+        return isinstance(value, bool)
+    if want == "a string":
+        return isinstance(value, str)
+    return True
 
 
 @dataclass
@@ -71,7 +101,17 @@ class TrainConfig:
     def from_dict(cls, d: dict, where: str = "config") -> "TrainConfig":
         known = {f.name: f for f in fields(cls)}
         problems = [f"unknown key '{k}'{did_you_mean(k, known)}" for k in d if k not in known]
-        cfg = cls(**{k: v for k, v in d.items() if k in known})
+        hints = typing.get_type_hints(cls)
+        typed = {}
+        for k, v in d.items():
+            if k not in known:
+                continue
+            want = _wanted(hints[k])
+            if _fits(v, want):
+                typed[k] = v
+            else:  # a YAML `epochs: three` or `lr: .nan`; the default stands in so the other checks still run
+                problems.append(f"{k}: {v!r} is not {want}")
+        cfg = cls(**typed)
         problems += cfg.problems()
         if problems:
             raise ConfigError(where, problems)

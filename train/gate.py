@@ -1,8 +1,10 @@
 """The gate in front of training: find the audit of exactly this data (by fingerprint) or run it.
 
 An audit is `audit.json` as `curate audit DATA --out DIR` writes it: `dataset.fingerprint`,
-`gate.passed`, `gate.failed_rules`. The fingerprint hashes the canonical records, so an audit of
-the same data in another file layout still counts, and an audit of yesterday's edit does not.
+`rules_digest`, `gate.passed`, `gate.failed_rules`. The fingerprint hashes the canonical records, so
+an audit of the same data in another file layout still counts, and an audit of yesterday's edit
+does not. The rules digest hashes the resolved rule set, so an audit that passed lenient rules does
+not open the gate for `--rules strict`.
 """
 
 from __future__ import annotations
@@ -25,6 +27,12 @@ class GateResult:
 
 def read_audit(path) -> tuple[str, bool, list[str]]:
     """(fingerprint, passed, failed rule lines) of one audit.json."""
+    fp, passed, failed, _ = read_audit_full(path)
+    return fp, passed, failed
+
+
+def read_audit_full(path) -> tuple[str, bool, list[str], str | None]:
+    """(fingerprint, passed, failed rule lines, rules digest or None for an audit that predates it)."""
     path = Path(path)
     try:
         a = json.loads(path.read_text())
@@ -32,12 +40,13 @@ def read_audit(path) -> tuple[str, bool, list[str]]:
         passed = bool(a["gate"]["passed"])
         failed = a["gate"].get("failed_rules") or []
         details = {r.get("rule"): r for r in a.get("rules") or [] if isinstance(r, dict)}
+        digest = a.get("rules_digest")
     except FileNotFoundError:
         raise CurateError(f"{path}: no such audit file", fix="pass the audit.json that `curate audit` wrote") from None
     except (ValueError, KeyError, TypeError) as e:
         raise CurateError(f"{path}: not an audit.json from `curate audit` (missing or bad {e})",
                           fix="re-run `curate audit DATA --out DIR` and pass DIR/audit.json") from None
-    return fp, passed, [_rule_line(details.get(r, r) if isinstance(r, str) else r) for r in failed]
+    return fp, passed, [_rule_line(details.get(r, r) if isinstance(r, str) else r) for r in failed], digest
 
 
 def _rule_line(rule) -> str:
@@ -53,21 +62,46 @@ def _rule_line(rule) -> str:
     return line + (": " + ", ".join(bits) if bits else "") + (f" ({rule['message']})" if rule.get("message") else "")
 
 
-def find_audit(fingerprint: str, explicit=None, root: Path = Path(".")) -> Path | None:
-    """The explicit audit (which must match), else the newest matching ./curate-out/*/audit.json."""
+def rules_digest(rules) -> tuple[str, str]:
+    """(rules file, digest of its resolved rules) for a rules name or path."""
+    from curate.rules import load_rules
+
+    rs = load_rules(rules)
+    return rs.path, rs.digest
+
+
+def find_audit(fingerprint: str, explicit=None, root: Path = Path("."), *, rules=None, log=print) -> Path | None:
+    """The explicit audit (which must match), else the newest matching ./curate-out/*/audit.json.
+
+    `rules`: the rules the audit must have been made with (None: any, for an explicit audit only;
+    an audit found by searching must match `rules` or the default rules).
+    """
     if explicit:
-        fp, _, _ = read_audit(explicit)
+        fp, _, _, digest = read_audit_full(explicit)
         if fp != fingerprint:
             raise CurateError(f"{explicit} audits different data (fingerprint {fp[:12]}..., this data is "
                               f"{fingerprint[:12]}...)", fix="re-run `curate audit` on the file you are training on")
+        if rules is not None:
+            path, want = rules_digest(rules)
+            if digest != want:
+                raise CurateError(f"{explicit} was made with other rules than --rules {rules} ({path})"
+                                  + ("" if digest else "; it records no rules digest (an older curate)"),
+                                  fix=f"run `curate audit DATA --rules {rules}` and pass its audit.json, "
+                                      "or drop --rules to gate on the audit as it is")
         return Path(explicit)
+    path, want = rules_digest(rules or "default")
     hits = []
     for p in sorted(root.glob(SEARCH_GLOB)):
         try:
-            if read_audit(p)[0] == fingerprint:
-                hits.append(p)
+            fp, _, _, digest = read_audit_full(p)
         except CurateError:
             continue  # someone else's broken file is not our audit
+        if fp != fingerprint:
+            continue
+        if digest != want:
+            log(f"not gating on {p}: it audits this data with other rules than {path}")
+            continue
+        hits.append(p)
     return max(hits, key=lambda p: p.stat().st_mtime) if hits else None
 
 
@@ -81,11 +115,15 @@ def run_audit_now(ds, out_dir: Path, rules: str = "default", log=print) -> Path:
     return Path(out_dir) / "audit.json"
 
 
-def check_gate(ds, *, audit=None, rules: str = "default", allow_failed: bool = False, log=print) -> GateResult:
-    """Find or run the audit of `ds`; a failed or missing gate is an error unless `allow_failed`."""
-    path = find_audit(ds.fingerprint, audit)
+def check_gate(ds, *, audit=None, rules: str | None = None, allow_failed: bool = False, log=print) -> GateResult:
+    """Find or run the audit of `ds` with `rules` (None: default; with an explicit `audit`, any rules);
+    a failed or missing gate is an error unless `allow_failed`."""
+    path = find_audit(ds.fingerprint, audit, rules=rules, log=log)
     if path is None:
-        path = run_audit_now(ds, Path("curate-out") / ds.name, rules, log)
+        out = Path("curate-out") / ds.name
+        if (out / "audit.json").exists():  # another audit (other data or rules) lives there: keep it
+            out = out.with_name(f"{ds.name}.rules-{rules_digest(rules or 'default')[1][:8]}")
+        path = run_audit_now(ds, out, rules or "default", log)
     if path is None:
         if not allow_failed:
             raise CurateError(f"{ds.path}: no audit of this data found (fingerprint {ds.fingerprint[:12]}...; "

@@ -43,6 +43,13 @@ def load_base(model: str, task: str, labels: list[str] | None = None, *, dtype=t
     except OSError as e:
         raise CurateError(f"cannot load model '{model}': {str(e).splitlines()[0]}",
                           fix="pass --model with a local directory, or a hub id already in the local cache") from None
+    except ValueError as e:
+        if "trust_remote_code" not in str(e):
+            raise
+        # correctly not run: the model ships its own Python code and the user did not allow it
+        raise CurateError(f"model '{model}' needs its own Python code to load, and --trust-remote-code was not given",
+                          fix="read the model's code first; pass --trust-remote-code only if you trust it, "
+                              "or choose a model transformers supports natively") from None
     if tok.pad_token is None:
         tok.pad_token = tok.eos_token
     if task == "classification" and net.config.pad_token_id is None:

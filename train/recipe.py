@@ -33,10 +33,27 @@ class Inputs:
     out: str  # run directory
     val: str | None = None  # validation file (else a seeded --val-fraction holdout)
     audit: str | None = None  # explicit audit.json (else found by fingerprint, or run)
-    rules: str = "default"  # rules for the audit run when none is found (e.g. classification)
+    rules: str | None = None  # rules the audit must use / the audit run when none is found (None: default)
     allow_failed_gate: bool = False  # train even though the gate failed (recorded in run.json)
     resume: bool = False  # continue from RUN/checkpoint
     load_kwargs: dict = field(default_factory=dict)  # format/field overrides for load_dataset
+
+
+_INVALID = {"training": "invalid.jsonl", "validation": "val_invalid.jsonl"}  # --skip-invalid quarantines in RUN/
+
+
+def _mix_spec(spec: str):
+    """'FILE:RATIO' -> (file, ratio, its dataset), refused with the fix when either part is wrong."""
+    from curate.load import load_dataset
+
+    path, _, ratio = spec.rpartition(":")
+    try:
+        r = float(ratio)
+    except ValueError:
+        r = None
+    if not path or r is None or not 0 < r < float("inf"):
+        raise CurateError(f"--mix {spec}: expected FILE:RATIO with a RATIO > 0", fix="write --mix general.jsonl:0.1")
+    return path, r, load_dataset(path)
 
 
 def run_training(cfg: TrainConfig, inp: Inputs, log=print) -> dict:
@@ -67,7 +84,8 @@ def run_training(cfg: TrainConfig, inp: Inputs, log=print) -> dict:
                         "classification data", fix="drop --task sft")
     if not cfg.lr:
         cfg = replace(cfg, lr=DEFAULT_LR[(task, cfg.method)])
-    base = cfg.model or default_model(task)
+    # the default SFT model is converted from its GGUF on first use (tens of seconds): only after the gate
+    base = cfg.model or (default_model(task) if task == "classification" else "")
     if task == "classification":  # resolve the head's defaults so run.json records what was trained
         asked, head = cfg.head, cfg.head or default_head(base)
         cfg = replace(cfg, head=head, head_lr=cfg.head_lr or max(cfg.lr, 1e-3),
@@ -81,22 +99,30 @@ def run_training(cfg: TrainConfig, inp: Inputs, log=print) -> dict:
     elif cfg.head or cfg.head_init:
         raise CurateError("--head and --head-init are for classification", fix="drop them for sft")
 
+    # the validation and replay files are read now too: a bad one is refused before the audit
+    val_ds = load_dataset(inp.val, **inp.load_kwargs) if inp.val else None
+    extras = [(spec, *_mix_spec(spec)) for spec in cfg.mix]
+    for what, d in (("training", ds), ("validation", val_ds)):
+        if d is not None and d.invalid:
+            log(f"{len(d.invalid)} invalid {what} record(s) skipped (--skip-invalid); with reasons in "
+                f"{out / _INVALID[what]} once training starts")
+
     # -- gate ------------------------------------------------------------------------------------
     gate = check_gate(ds, audit=inp.audit, rules=inp.rules, allow_failed=inp.allow_failed_gate, log=log)
     if gate.passed is False and not inp.allow_failed_gate:
         raise GateFailed(gate.audit_path, gate.failed_rules)
+    base = base or default_model(task)
+    if main_proc:
+        from curate.load import write_invalid
+
+        for what, d in (("training", ds), ("validation", val_ds)):
+            if d is not None and d.invalid:
+                write_invalid(d, out / _INVALID[what])
 
     # -- data ------------------------------------------------------------------------------------
-    val_ds = load_dataset(inp.val, **inp.load_kwargs) if inp.val else None
     train_recs, val_recs = (ds.records, val_ds.records) if val_ds else D.holdout(ds.records, cfg.val_fraction, cfg.seed)
     mixed = []
-    for spec in cfg.mix:
-        path, _, ratio = spec.rpartition(":")
-        try:
-            r = float(ratio)
-        except ValueError:
-            raise CurateError(f"--mix {spec}: RATIO must be a number", fix="write --mix general.jsonl:0.1") from None
-        extra = load_dataset(path)
+    for spec, path, r, extra in extras:
         train_recs = D.mix_in(train_recs, extra.records, r, cfg.seed)
         mixed.append({"path": path, "ratio": r, "fingerprint": extra.fingerprint})
     labels = sorted({r["label"] for r in train_recs}) if task == "classification" else []

@@ -21,18 +21,18 @@ import shutil
 from dataclasses import fields, replace
 from pathlib import Path
 
-import yaml
-
 from curate.errors import ConfigError, CurateError, did_you_mean
 from train.config import TrainConfig
 
 
 def load_sweep(path) -> tuple[list[dict], dict]:
     """The trials (one dict of overrides each) and the sweep settings; every problem reported at once."""
-    try:
-        doc = yaml.safe_load(Path(path).read_text()) or {}
-    except (OSError, yaml.YAMLError) as e:
-        raise CurateError(f"{path}: cannot read the sweep file ({e})", fix="see `curate train --help`") from None
+    from curate.yamlfile import read_yaml
+
+    doc = read_yaml(path, what="--sweep") or {}
+    if not isinstance(doc, dict):
+        raise CurateError(f"{path}: a sweep file must be a mapping (search, params, trials, seed), "
+                          f"not a {type(doc).__name__}", fix="see the example in `curate train --help`")
     problems = [f"unknown key '{k}'{did_you_mean(k, ['search', 'trials', 'seed', 'params'])}"
                 for k in doc if k not in ("search", "trials", "seed", "params")]
     search, params = doc.get("search", "grid"), doc.get("params") or {}

@@ -49,6 +49,14 @@ class Check:
     params: dict[str, tuple[type, Any]]  # name -> (type, default), from fn's keyword-only signature
     formats: tuple[str, ...] | None = None  # record formats it applies to; None: all
     fix: str | None = None  # what `curate clean` does to flagged records: "drop", "scrub_pii", "fix_text"
+    choices: dict = field(default_factory=dict)  # param -> the values it may take (or a function returning them)
+
+    def allowed(self, param: str) -> tuple | None:
+        """The values `param` (or each item of it, for a list) may take; None: not an enumerated parameter."""
+        c = self.choices.get(param)
+        if c is None:
+            return None
+        return tuple(c() if callable(c) else c)
 
     @property
     def description(self) -> str:
@@ -63,8 +71,12 @@ FIXES = ("drop", "scrub_pii", "fix_text")
 
 
 def register_check(name: str, *, needs: tuple[str, ...] = (), formats: tuple[str, ...] | None = None,
-                   fix: str | None = None):
-    """Register `fn(signals, ctx, *, param=default, ...)`; its keyword-only params are the rule's params."""
+                   fix: str | None = None, choices: dict | None = None):
+    """Register `fn(signals, ctx, *, param=default, ...)`; its keyword-only params are the rule's params.
+
+    `choices`: {param: allowed values, or a function returning them} for enumerated parameters
+    (entity types, roles): a misspelt value would match nothing and pass, so the rules loader refuses it.
+    """
 
     def wrap(fn):
         params = {}
@@ -77,7 +89,10 @@ def register_check(name: str, *, needs: tuple[str, ...] = (), formats: tuple[str
             raise ValueError(f"check '{name}': fix must be one of {FIXES}")
         if name in CHECKS:
             raise ValueError(f"check '{name}' registered twice")
-        CHECKS[name] = Check(name, fn, tuple(needs), params, formats, fix)
+        unknown = set(choices or {}) - set(params)
+        if unknown:
+            raise ValueError(f"check '{name}': choices for parameters it does not take: {sorted(unknown)}")
+        CHECKS[name] = Check(name, fn, tuple(needs), params, formats, fix, dict(choices or {}))
         return fn
 
     return wrap

@@ -5,7 +5,7 @@ Exit 0 when the gate passes, 1 when it fails, 2 for bad input or configuration.
 
 from __future__ import annotations
 
-from curate.cliutil import add_load_args, console, err_console, load_from_args
+from curate.cliutil import add_load_args, check_out_dir, console, err_console, load_from_args, refuse_overwrite
 from curate.report.write import fmt_value
 
 
@@ -29,21 +29,33 @@ def run(args) -> int:
     from rich.markup import escape
 
     from curate.audit import default_out_dir, run_audit
+    from curate.errors import CurateError
     from curate.load import load_dataset
     from curate.report import write_outputs
     from curate.rules import load_rules
 
+    if args.out:
+        check_out_dir(args.out)  # a bad --out is found now, not after a minutes-long audit
+    if args.num_proc < 1:
+        raise CurateError(f"--num-proc {args.num_proc}: must be at least 1", fix="pass --num-proc 1 (or more)")
     load_rules(args.rules)  # a broken rules file is reported before the data is read
     ds = load_from_args(args)
-    for p in args.eval + ([args.reference] if args.reference else []):
+    others = args.eval + ([args.reference] if args.reference else [])
+    for p in others:
         load_dataset(p)  # bad eval/reference input fails here, before any output exists
+    out = check_out_dir(args.out or default_out_dir(ds))
+    refuse_overwrite([out / n for n in ("audit.json", "signals.parquet", "report.md", "report.html", "invalid.jsonl")],
+                     inputs=[args.data, *others])
     with err_console.status("auditing…") as status:
         result = run_audit(ds, eval=args.eval, reference=args.reference, rules=args.rules,
                            use_cache=not args.no_cache, num_proc=args.num_proc,
                            progress=lambda msg: status.update(f"auditing: {msg}"))
-    out = write_outputs(result, args.out or default_out_dir(ds))
+    out = write_outputs(result, out)
     print_verdict(result, console)
-    console.print(escape(f"report: {out / 'report.html'}  ·  {out / 'audit.json'}  ·  {out / 'report.md'}"))
+    if ds.invalid:  # write_outputs wrote them to invalid.jsonl
+        err_console.print(f"{len(ds.invalid)} invalid record(s) skipped (--skip-invalid), with reasons: "
+                          f"{out / 'invalid.jsonl'}", style="yellow", markup=False, soft_wrap=True)
+    console.print(f"report: {out / 'report.html'}  ·  {out / 'audit.json'}  ·  {out / 'report.md'}", markup=False)
     return 0 if result.passed else 1
 
 

@@ -7,7 +7,7 @@ manifest.json (counts). Input records = kept + quarantined, always.
 
 from __future__ import annotations
 
-from curate.cliutil import add_load_args, console, err_console, load_from_args
+from curate.cliutil import add_load_args, check_out_dir, console, err_console, load_from_args, refuse_overwrite
 
 
 def add_parser(sub):
@@ -31,6 +31,8 @@ def add_parser(sub):
 
 
 def run(args) -> int:
+    from pathlib import Path
+
     from rich.markup import escape
     from rich.table import Table
 
@@ -39,14 +41,22 @@ def run(args) -> int:
     from curate.errors import CurateError
     from curate.load import load_dataset
     from curate.rules import load_rules
+    from curate.writers import output_path
 
     if args.keep_pii_mapping and args.pii_mode != "pseudonymize":
         raise CurateError("--keep-pii-mapping only applies with --pii-mode pseudonymize",
                           fix="add --pii-mode pseudonymize, or drop --keep-pii-mapping")
+    check_out_dir(args.out)
     load_rules(args.rules)
     ds = load_from_args(args)
-    for p in args.eval + ([args.reference] if args.reference else []):
+    others = args.eval + ([args.reference] if args.reference else [])
+    for p in others:
         load_dataset(p)
+    # the quarantine is the only copy of what clean removes: never replace one, nor an input
+    out = Path(args.out)
+    targets = [output_path(ds, out), out / "quarantine.jsonl", out / "changes.jsonl", out / "manifest.json"]
+    refuse_overwrite(targets + ([Path(args.keep_pii_mapping)] if args.keep_pii_mapping else []),
+                     inputs=[args.data, *others], earlier_run="an earlier `curate clean` wrote them, or another tool")
     with err_console.status("auditing…") as status:
         result = run_audit(ds, eval=args.eval, reference=args.reference, rules=args.rules,
                            progress=lambda m: status.update(f"auditing: {m}"))
@@ -56,7 +66,7 @@ def run(args) -> int:
                           fix="run `curate audit` to see the traceback in the report")
     cleaned = clean(result, pii_mode=args.pii_mode, seed=args.seed, fix_warned=args.fix_warned)
     m = write_clean(result, cleaned, args.out, pii_mode=args.pii_mode, mapping_file=args.keep_pii_mapping)
-    t = Table(title=f"curate clean: {ds.name}", title_justify="left", show_header=False)
+    t = Table(title=f"curate clean: {escape(ds.name)}", title_justify="left", show_header=False)
     for k in ("input", "kept", "quarantined", "changed_records", "changes"):
         t.add_row(k.replace("_", " "), str(m[k]))
     for k, v in m["quarantined_by_rule"].items():
@@ -64,5 +74,9 @@ def run(args) -> int:
     for k, v in m["changes_by_action"].items():
         t.add_row(f"  changed: {escape(k)}", str(v))
     console.print(t)
-    console.print(f"cleaned data: {m['output']}  ·  quarantine: {args.out}/quarantine.jsonl  ·  changes: {args.out}/changes.jsonl")
+    if ds.invalid:
+        err_console.print(f"{len(ds.invalid)} invalid record(s) skipped (--skip-invalid): in the quarantine with "
+                          f"reasons ({args.out}/quarantine.jsonl)", style="yellow", markup=False, soft_wrap=True)
+    console.print(f"cleaned data: {m['output']}  ·  quarantine: {args.out}/quarantine.jsonl  ·  changes: {args.out}/changes.jsonl",
+                  markup=False)
     return 0

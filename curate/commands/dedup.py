@@ -9,7 +9,7 @@ Exit 0 (this command reports; `curate audit` gates), 2 for bad input.
 
 from __future__ import annotations
 
-from curate.cliutil import add_load_args, console, err_console, load_from_args, print_json
+from curate.cliutil import add_load_args, console, err_console, load_from_args, print_json, set_aside_invalid
 from curate.dedup.config import DedupConfig, LeakageConfig
 
 MAX_ROWS = 20
@@ -48,6 +48,7 @@ def run(args) -> int:
     cfg = DedupConfig(threshold=args.threshold, num_perm=args.num_perm, shingle=args.shingle, ngram=args.ngram,
                       keep=args.keep)
     ds = load_from_args(args)
+    set_aside_invalid(ds)
     evals = [load_dataset(p) for p in args.eval]
     if args.calibrate:
         return _calibrate(ds, cfg, args)

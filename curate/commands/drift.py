@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from curate.cliutil import add_load_args, console, load_from_args, print_json
+from curate.cliutil import add_load_args, console, load_from_args, print_json, set_aside_invalid
 
 
 def add_parser(sub):
@@ -32,12 +32,20 @@ def add_parser(sub):
 def run(args) -> int:
     import numpy as np
 
+    from rich.markup import escape
+
     from curate.embed import plots
     from curate.embed.drift import domain_auc, topic_shift
     from curate.embed.encode import dataset_texts, embed_texts
     from curate.embed.topics import TopicsConfig
 
+    if args.out:
+        from curate.cliutil import check_out_dir
+
+        check_out_dir(args.out)  # before the embeddings, not after
     old, new = load_from_args(args, args.old), load_from_args(args, args.new)
+    for d, side in ((old, "old"), (new, "new")):
+        set_aside_invalid(d, Path(args.out) / f"invalid_{side}.jsonl" if args.out else None)
     cfg = TopicsConfig(model=args.model, side=args.side, distance_threshold=args.distance_threshold)
     ot, nt = dataset_texts(old, cfg.side), dataset_texts(new, cfg.side)
     ov, nv = embed_texts(ot, cfg), embed_texts(nt, cfg)
@@ -55,7 +63,7 @@ def run(args) -> int:
     if args.json:
         print_json(summary)
     else:
-        console.print(f"[bold]drift[/bold] {old.path} ({len(old)}) -> {new.path} ({len(new)})")
+        console.print(f"[bold]drift[/bold] {escape(old.path)} ({len(old)}) -> {escape(new.path)} ({len(new)})")
         console.print(f"domain-classifier AUC: [bold]{auc:.3f}[/bold] (0.5 = indistinguishable, 1.0 = fully separable)")
         for r in [r for r in rows if r["status"] != "stable"][:15]:
             console.print(f"  {r['status']:>6}  {r['topic'][:50]:<50} old {r['old_share']:.1%} -> new {r['new_share']:.1%}"

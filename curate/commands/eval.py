@@ -27,6 +27,8 @@ def add_parser(sub):
 def run(args) -> int:
     from pathlib import Path
 
+    from rich.markup import escape
+
     from curate.errors import CurateError
     from train.evaluate import EvalConfig, evaluate
 
@@ -45,16 +47,17 @@ def run(args) -> int:
     else:
         summarize(result)
     for w in result["warnings"]:
-        err_console.print(f"[bold yellow]warning:[/bold yellow] {w}", soft_wrap=True)
-    console.print(f"wrote {Path(args.run_dir) / 'eval'}/eval.json, predictions.jsonl, eval.html")
+        err_console.print(f"[bold yellow]warning:[/bold yellow] {escape(str(w))}", soft_wrap=True)
+    console.print(f"wrote {Path(args.run_dir) / 'eval'}/eval.json, predictions.jsonl, eval.html", markup=False)
     return 0
 
 
 def summarize(result: dict) -> None:
+    from rich.markup import escape
     from rich.table import Table
 
     m = result["metrics"]
-    t = Table(title=f"curate eval: {result['test']['name']} ({result['test']['n']} records), {result['task']}")
+    t = Table(title=f"curate eval: {escape(str(result['test']['name']))} ({result['test']['n']} records), {result['task']}")
     t.add_column("metric")
     t.add_column("fine-tuned [95% CI]")
     if "base" in m:

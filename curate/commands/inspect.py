@@ -29,7 +29,7 @@ def run(args) -> int:
     if ds.invalid:
         q = write_invalid(ds, args.quarantine or Path("curate-out") / ds.name / "invalid.jsonl")
         summary["quarantine"] = str(q)
-        err_console.print(f"[yellow]{len(ds.invalid)} invalid record(s) moved to {escape(str(q))}[/yellow]")
+        err_console.print(f"{len(ds.invalid)} invalid record(s) moved to {q}", style="yellow", markup=False)
     if args.json:
         print_json(summary)
     else:

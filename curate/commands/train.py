@@ -52,8 +52,9 @@ def add_parser(sub):
     p.add_argument("--out", required=True, help="run directory (adapter/, run.json, metrics.jsonl, report.md)")
     p.add_argument("--val", help="validation file (e.g. from `curate split`); default: a --val-fraction holdout")
     p.add_argument("--audit", help="audit.json to gate on (default: found by fingerprint in ./curate-out/)")
-    p.add_argument("--rules", default="default",
-                   help="rules for the audit `curate train` runs when it finds none (e.g. classification)")
+    p.add_argument("--rules", default=None,
+                   help="rules the audit must have used, and the audit `curate train` runs when it finds none "
+                        "(default: default; with --audit, whatever rules that audit used)")
     p.add_argument("--allow-failed-gate", action="store_true",
                    help="train even though the gate failed or no audit exists (LOUD, recorded in run.json)")
     p.add_argument("--resume", action="store_true", help="continue RUN from its last checkpoint")
@@ -79,26 +80,15 @@ def add_parser(sub):
 
 
 def config_from_args(args):
-    import yaml
-
     from train.config import TrainConfig
 
-    values = {}
-    if args.config:
-        from pathlib import Path
-
-        from curate.errors import CurateError
-
-        try:
-            values = yaml.safe_load(Path(args.config).read_text()) or {}
-        except (OSError, yaml.YAMLError) as e:
-            raise CurateError(f"{args.config}: cannot read the config ({e})", fix="pass a YAML mapping of fields") from None
+    values = read_config(args.config) if args.config else {}
     for flag, (name, _, _) in FLAGS.items():
         v = getattr(args, flag[2:].replace("-", "_"))
         if v is not None:
             values[name] = v
     if args.layers:
-        values["layers"] = [int(x) for x in args.layers.split(",")]
+        values["layers"] = parse_layers(args.layers)
     for flag, name in (("no_pack", "pack"), ("gradient_checkpointing", "gradient_checkpointing"),
                        ("merge", "merge"), ("trust_remote_code", "trust_remote_code"),
                        ("eval_at_start", "eval_at_start"), ("refit", "refit")):
@@ -111,12 +101,45 @@ def config_from_args(args):
     return TrainConfig.from_dict(values, where=args.config or "command line")
 
 
+def read_config(path) -> dict:
+    """A --config YAML file as a mapping; anything else is a CurateError naming the file and the fix."""
+    from curate.errors import CurateError
+    from curate.yamlfile import read_yaml
+
+    values = read_yaml(path, what="--config")
+    if values is None:
+        return {}
+    if not isinstance(values, dict):
+        raise CurateError(f"{path}: a --config file must be a mapping of TrainConfig fields, "
+                          f"not a {type(values).__name__}", fix="write one `field: value` per line, e.g. `epochs: 2`")
+    return values
+
+
+def parse_layers(text: str) -> list[int]:
+    from curate.errors import CurateError
+
+    try:
+        layers = [int(x) for x in text.split(",")]
+    except ValueError:
+        raise CurateError(f"--layers {text!r}: expected comma-separated layer numbers",
+                          fix="e.g. --layers 0,1,2 (layer indices start at 0)") from None
+    if any(i < 0 for i in layers):
+        raise CurateError(f"--layers {text!r}: layer indices start at 0", fix="e.g. --layers 0,1,2")
+    return layers
+
+
 def run(args) -> int:
+    from rich.markup import escape
+
     from train.recipe import GateFailed, Inputs, run_training
 
+    from curate.cliutil import check_out_dir
+
+    check_out_dir(args.out)
     cfg = config_from_args(args)
     load_kwargs = {k: getattr(args, k) for k in ("format", "text_field", "label_field", "prompt_field",
-                                                 "response_field", "messages_field", "id_field", "split")
+                                                 "response_field", "messages_field", "id_field", "split",
+                                                 "encoding", "skip_invalid")
                    if getattr(args, k) is not None}
     inp = Inputs(data=args.data, out=args.out, val=args.val, audit=args.audit, rules=args.rules,
                  allow_failed_gate=args.allow_failed_gate, resume=args.resume, load_kwargs=load_kwargs)
@@ -129,18 +152,19 @@ def run(args) -> int:
         else:
             summary = run_training(cfg, inp, log=say)
     except GateFailed as e:
-        err_console.print(f"[bold red]gate failed[/bold red] ({e.audit_path}): not training on this data.")
+        err_console.print(f"[bold red]gate failed[/bold red] ({escape(str(e.audit_path))}): not training on this data.")
         for line in e.failed_rules:
             err_console.print(f"  - {line}", markup=False)
-        err_console.print("  fix: `curate clean` the data and audit again, or pass --allow-failed-gate (recorded)")
+        err_console.print("  fix: `curate clean` the data and audit again, or pass --allow-failed-gate (recorded)",
+                          markup=False)
         return 1
     if os.environ.get("RANK", "0") != "0":  # torchrun: rank 0 speaks for the run
         return 0
     if summary.get("refit_steps"):
         console.print(f"best step {summary['best_step']}: {summary['metric']} {summary['best_metric']:.4f} "
                       f"-> {args.out}/selected; refit on train + validation ({summary['refit_steps']} steps) "
-                      f"-> {args.out}/adapter  (report: {args.out}/report.md)")
+                      f"-> {args.out}/adapter  (report: {args.out}/report.md)", markup=False)
     else:
         console.print(f"best step {summary['best_step']}: {summary['metric']} {summary['best_metric']:.4f} "
-                      f"-> {args.out}/adapter  (report: {args.out}/report.md)")
+                      f"-> {args.out}/adapter  (report: {args.out}/report.md)", markup=False)
     return 0

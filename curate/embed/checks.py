@@ -27,7 +27,7 @@ def _short(text: str, n: int = 80) -> str:
     return text if len(text) <= n else text[:n - 1] + "…"
 
 
-@register_check("min_reference_coverage", needs=("embed", "coverage"))
+@register_check("min_reference_coverage", needs=("embed", "coverage"), choices={"level": ("records", "groups")})
 def min_reference_coverage(signals, ctx, *, min_coverage: float = 0.8, level: str = "records",
                            similarity: float = 0.6, thin_ratio: float = 0.25, min_train: int = 3) -> CheckResult:
     """At least `min_coverage` of the reference set (records, or groups with level: groups) has a close training neighbour."""

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
+from curate.atomic import discard, publish, tmp_path
 from curate.models import models_dir
 
 MIN_INT8_COSINE = 0.99
@@ -54,25 +55,32 @@ def _export_fp32(path: Path, target: Path) -> None:
         def forward(self, *args):
             return self.m(**dict(zip(names, args))).last_hidden_state
 
-    tmp = target.with_suffix(".tmp")
-    with warnings.catch_warnings(), torch.inference_mode():
-        warnings.simplefilter("ignore")
-        # the TorchScript exporter: dynamic batch and sequence axes without onnxscript
-        torch.onnx.export(Hidden(model), tuple(enc[n] for n in names), str(tmp), input_names=names,
-                          output_names=["hidden"], opset_version=17, dynamo=False,
-                          dynamic_axes={**{n: {0: "batch", 1: "seq"} for n in names}, "hidden": {0: "batch", 1: "seq"}})
-    tmp.replace(target)
+    tmp = tmp_path(target)  # a name of our own: two first runs may export at once
+    try:
+        with warnings.catch_warnings(), torch.inference_mode():
+            warnings.simplefilter("ignore")
+            # the TorchScript exporter: dynamic batch and sequence axes without onnxscript
+            torch.onnx.export(Hidden(model), tuple(enc[n] for n in names), str(tmp), input_names=names,
+                              output_names=["hidden"], opset_version=17, dynamo=False,
+                              dynamic_axes={**{n: {0: "batch", 1: "seq"} for n in names},
+                                            "hidden": {0: "batch", 1: "seq"}})
+        publish(tmp, target)
+    finally:
+        discard(tmp)
 
 
 def _quantize(src: Path, target: Path) -> None:
     import onnx
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
-    tmp = target.with_suffix(".tmp")
+    tmp = tmp_path(target)
     # per-channel weights keep MiniLM's embeddings within ~0.007 cosine of fp32 (per-tensor: ~0.05)
-    quantize_dynamic(str(src), str(tmp), per_channel=True, weight_type=QuantType.QInt8,
-                     extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT})
-    tmp.replace(target)
+    try:
+        quantize_dynamic(str(src), str(tmp), per_channel=True, weight_type=QuantType.QInt8,
+                         extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT})
+        publish(tmp, target)
+    finally:
+        discard(tmp)
 
 
 def export(path: Path, quantized: bool) -> tuple[Path, str]:

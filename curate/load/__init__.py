@@ -73,11 +73,11 @@ def load_dataset(path, *, format: str | None = None, text_field: str | None = No
     An invalid record raises DataError naming the file, the record and the fix, unless
     `skip_invalid` is set: then it lands in `dataset.invalid` with its reason, never dropped silently.
     """
-    raw: RawRows = read_rows(path, encoding=encoding, split=split)
+    raw: RawRows = read_rows(path, encoding=encoding, split=split, skip_invalid=skip_invalid)
     overrides = {"format": format, "text_field": text_field, "label_field": label_field, "prompt_field": prompt_field,
                  "response_field": response_field, "messages_field": messages_field, "id_field": id_field}
     mapping = detect(path, raw.rows, overrides=overrides)
-    records, rows, locs, invalid, seen = [], [], [], [], {}
+    records, rows, locs, invalid, seen = [], [], [], list(raw.invalid), {}
     for pos, (row, loc) in enumerate(zip(raw.rows, raw.locators)):
         try:
             rec = canonical(row, mapping, pos)

@@ -37,6 +37,7 @@ class RawRows:
     locators: list[str]  # "line 12", "row 7", "record 3": where each row came from
     split: str | None = None
     columns: list[str] = field(default_factory=list)  # header order where the file has one
+    invalid: list[dict] = field(default_factory=list)  # unreadable lines set aside by skip_invalid
 
 
 def file_stem(path) -> str:
@@ -45,7 +46,8 @@ def file_stem(path) -> str:
     return Path(p.stem).stem if p.suffix.lower() in COMPRESSION else p.stem
 
 
-def read_rows(path: str | os.PathLike, *, encoding: str = "utf-8", split: str | None = None) -> RawRows:
+def read_rows(path: str | os.PathLike, *, encoding: str = "utf-8", split: str | None = None,
+              skip_invalid: bool = False) -> RawRows:
     p = Path(path)
     if p.is_dir():
         return _read_hf_dir(p, split)
@@ -72,7 +74,7 @@ def read_rows(path: str | os.PathLike, *, encoding: str = "utf-8", split: str | 
     if not text.strip():
         raise DataError(path, None, "the file is empty (0 records)", fix="point curate at a file that has records")
     if kind == "jsonl":
-        return _read_jsonl(p, text)
+        return _read_jsonl(p, text, skip_invalid)
     if kind == "json":
         return _read_json(p, text, split)
     return _read_csv(p, text, "\t" if kind == "tsv" else ",")
@@ -143,28 +145,36 @@ def _too_deep(obj) -> bool:
     return False
 
 
-def _read_jsonl(p: Path, text: str) -> RawRows:
-    rows, locs = [], []
+def _read_jsonl(p: Path, text: str, skip_invalid: bool = False) -> RawRows:
+    rows, locs, invalid = [], [], []
     for n, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
         try:
             obj = json.loads(line)
         except json.JSONDecodeError as e:
-            raise DataError(p, f"line {n}", f"malformed JSON ({e.msg} at column {e.colno})",
-                            fix="repair that line so it holds one JSON object, or delete it") from None
+            problem, fix = (f"malformed JSON ({e.msg} at column {e.colno})",
+                            "repair that line so it holds one JSON object, or delete it")
         except RecursionError:
-            raise DataError(p, f"line {n}", TOO_DEEP, fix="flatten that record (a few levels of nesting), or delete the line") from None
-        if not isinstance(obj, dict):
-            raise DataError(p, f"line {n}", f"expected a JSON object per line, got {type(obj).__name__}",
-                            fix='write each record as an object, e.g. {"text": "...", "label": "..."}')
-        if _too_deep(obj):
-            raise DataError(p, f"line {n}", TOO_DEEP, fix="flatten that record (a few levels of nesting), or delete the line")
-        rows.append(obj)
-        locs.append(f"line {n}")
+            problem, fix = TOO_DEEP, "flatten that record (a few levels of nesting), or delete the line"
+        else:
+            if isinstance(obj, dict) and not _too_deep(obj):
+                rows.append(obj)
+                locs.append(f"line {n}")
+                continue
+            problem, fix = ((TOO_DEEP, "flatten that record (a few levels of nesting), or delete the line")
+                            if isinstance(obj, dict) else
+                            (f"expected a JSON object per line, got {type(obj).__name__}",
+                             'write each record as an object, e.g. {"text": "...", "label": "..."}'))
+        if not skip_invalid:
+            raise DataError(p, f"line {n}", problem, fix=fix + "; or pass --skip-invalid to set such lines aside")
+        invalid.append({"locator": f"line {n}", "reason": problem, "fix": fix, "record": line})  # the line as it was
+    if not rows and invalid:
+        raise DataError(p, None, f"no readable records ({len(invalid)} malformed line(s), the first at "
+                        f"{invalid[0]['locator']}: {invalid[0]['reason']})", fix=invalid[0]["fix"])
     if not rows:
         raise DataError(p, None, "the file has no records (only blank lines)", fix="point curate at a file that has records")
-    return RawRows(str(p), "jsonl", rows, locs)
+    return RawRows(str(p), "jsonl", rows, locs, invalid=invalid)
 
 
 def _read_json(p: Path, text: str, split: str | None) -> RawRows:

@@ -18,6 +18,22 @@ CHECKED_BY_DEFAULT = ("PERSON", "EMAIL_ADDRESS", "PHONE_NUMBER", "CREDIT_CARD", 
                       "STREET_ADDRESS", "URL", "API_KEY", "PRIVATE_KEY", "PASSWORD", "DATE_TIME", "NRP")
 
 
+def _entity_types() -> list[str]:
+    from curate.pii.detect import ALL_ENTITIES
+
+    return list(ALL_ENTITIES)
+
+
+def _roles() -> list[str]:
+    from curate.load.formats import ROLE_ALIASES
+
+    return sorted(set(ROLE_ALIASES.values()))
+
+
+# a misspelt entity type or role would select nothing and pass the gate: the rules loader checks these
+CHOICES = {"entities": _entity_types, "roles": _roles}
+
+
 def field_group(name: str) -> str:
     """messages.3.content -> messages.*.content: one row per field kind in the report table."""
     return re.sub(r"(?<=\.)\d+(?=\.|$)", "*", name)
@@ -66,7 +82,7 @@ def _scan(signals, ctx, *, entities, roles):
     return chosen, evidence, {"table": table, "by_entity_type": dict(by_type.most_common())}
 
 
-@register_check("require_no_pii_in_answers", needs=("pii",), fix="scrub_pii")
+@register_check("require_no_pii_in_answers", needs=("pii",), fix="scrub_pii", choices={"entities": _entity_types})
 def require_no_pii_in_answers(signals, ctx, *, max_count: int = 0, entities: list | None = None) -> CheckResult:
     """At most `max_count` records carry PII in an assistant answer (the model learns to emit it).
 
@@ -80,7 +96,7 @@ def require_no_pii_in_answers(signals, ctx, *, max_count: int = 0, entities: lis
                        message=f"{len(ids)} of {n} records have PII in an assistant answer (max {max_count})")
 
 
-@register_check("max_pii_rate", needs=("pii",), fix="scrub_pii")
+@register_check("max_pii_rate", needs=("pii",), fix="scrub_pii", choices=CHOICES)
 def max_pii_rate(signals, ctx, *, max_rate: float = 0.01, entities: list | None = None,
                  roles: list | None = None) -> CheckResult:
     """At most `max_rate` of records contain PII in any field (or only in `roles`, e.g. [user])."""

@@ -44,6 +44,7 @@ def audit_json(result, sanitizer: Sanitizer | None = None) -> dict:
         "eval_sets": [_dataset_info(d) for d in result.eval_sets],
         "reference": _dataset_info(result.reference) if result.reference else None,
         "rules_file": result.rules.path,
+        "rules_digest": result.rules.digest,  # what the train gate compares (curate/rules/load.py RuleSet.digest)
         "gate": {k: result.gate.get(k, []) for k in ("passed", "failed_rules", "warned_rules", "info_rules", "crashed_rules",
                                                      "reasons")},
         "rules": rules,

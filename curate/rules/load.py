@@ -16,11 +16,10 @@ A rules file:
 from __future__ import annotations
 
 import dataclasses
+import math
 import typing
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import yaml
 
 from curate.errors import ConfigError, CurateError, did_you_mean
 
@@ -44,6 +43,17 @@ class RuleSet:
     path: str
     rules: list[Rule]
     stage_configs: dict  # stage name -> config dataclass instance
+
+    @property
+    def digest(self) -> str:
+        """sha256 of the resolved rules (check, severity, parameters, stage settings), not of the file's text:
+        the train gate trusts an audit only when it was made with the same rules."""
+        import hashlib
+        import json
+
+        doc = {"rules": [[r.name, r.check, r.severity, r.params] for r in self.rules],
+               "stages": {k: dataclasses.asdict(v) for k, v in sorted(self.stage_configs.items())}}
+        return hashlib.sha256(json.dumps(doc, sort_keys=True, default=str).encode()).hexdigest()
 
     @property
     def stages_needed(self) -> list[str]:
@@ -81,12 +91,12 @@ def _type_ok(value, typ) -> bool:
         return any(_type_ok(value, t) for t in typing.get_args(typ))
     if typ is type(None):
         return value is None
-    if origin in (list, tuple):
+    if typ in (list, tuple) or origin in (list, tuple):
         return isinstance(value, (list, tuple))
-    if origin is dict:
+    if typ is dict or origin is dict:
         return isinstance(value, dict)
-    if typ is float:
-        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    if typ is float:  # .nan and .inf are YAML floats, but no threshold compares sensibly with them
+        return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
     if typ is int:
         return isinstance(value, int) and not isinstance(value, bool)
     return isinstance(value, typ) if isinstance(typ, type) else True
@@ -96,36 +106,75 @@ def _type_name(typ) -> str:
     return getattr(typ, "__name__", None) or str(typ).replace("typing.", "")
 
 
+def _not_type(value, typ) -> str:
+    """' = nan is not a float' reads wrong: a NaN or infinity is called what it is."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return f"{_show(value)} is not a finite number (.nan and .inf compare false with everything)"
+    return f"{_show(value)} is not a {_type_name(typ)}"
+
+
+def _show(value) -> str:
+    """A value from the user's file as it reads in an error message (short, literal)."""
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def _choice_problems(where: str, key: str, value, allowed: tuple) -> list[str]:
+    """Every value of an enumerated parameter that the check does not know, each with a suggestion."""
+    items = value if isinstance(value, (list, tuple)) else [value]
+    out = []
+    for v in items:
+        if v not in allowed:
+            hint = did_you_mean(str(v).upper(), allowed) or did_you_mean(str(v).lower(), allowed) or did_you_mean(v, allowed)
+            part = [a for a in allowed if len(str(v)) >= 3 and str(v).lower() in str(a).lower()]
+            if not hint and len(part) == 1:  # EMAIL -> EMAIL_ADDRESS: too short for difflib, but only one fits
+                hint = f"; did you mean '{part[0]}'?"
+            out.append(f"{where}: parameter '{key}' has unknown value {_show(v)}{hint} "
+                       f"(it takes: {', '.join(map(str, allowed))})")
+    return out
+
+
+def _hashable_name(value) -> bool:
+    return isinstance(value, str) and bool(value)
+
+
 def load_rules(rules: str | Path | None = None) -> RuleSet:
     from curate.checks import load_all
     from curate.stages import STAGES
+    from curate.yamlfile import read_yaml
 
     checks = load_all()
     path = resolve_rules_path(rules)
-    try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as e:
-        raise ConfigError(path, [f"not valid YAML: {e}"]) from None
+    doc = read_yaml(path, what="the rules file")
     problems: list[str] = []
     if not isinstance(doc, dict):
-        raise ConfigError(path, ["expected a mapping with a 'rules:' list at the top"])
+        raise ConfigError(path, [f"expected a mapping with a 'rules:' list at the top, got {type(doc).__name__}"],
+                          fix="start the file with `rules:` followed by a list of `- check: ...` entries")
     for k in doc:
         if k not in TOP_KEYS:
-            problems.append(f"unknown top-level key '{k}'{did_you_mean(k, TOP_KEYS)}")
+            problems.append(f"unknown top-level key {_show(k)}{did_you_mean(k, TOP_KEYS)}")
     stage_configs = {}
-    for sname, sparams in (doc.get("stages") or {}).items():
-        stage = STAGES.get(sname)
+    raw_stages = doc.get("stages") or {}
+    if not isinstance(raw_stages, dict):
+        problems.append(f"'stages:' must be a mapping of stage name -> parameters, not a {type(raw_stages).__name__} "
+                        f"(e.g. stages: {{dedup: {{threshold: 0.8}}}})")
+        raw_stages = {}
+    for sname, sparams in raw_stages.items():
+        stage = STAGES.get(sname) if isinstance(sname, str) else None
         if stage is None:
-            problems.append(f"stages: unknown stage '{sname}'{did_you_mean(sname, STAGES)}")
+            problems.append(f"stages: unknown stage {_show(sname)}{did_you_mean(sname, STAGES)}")
+            continue
+        if not isinstance(sparams or {}, dict):
+            problems.append(f"stages.{sname}: parameters must be a mapping, not {_show(sparams)}")
             continue
         fields = {f.name: f for f in dataclasses.fields(stage.config)}
         hints = typing.get_type_hints(stage.config)
         ok = {}
         for k, v in (sparams or {}).items():
             if k not in fields:
-                problems.append(f"stages.{sname}: unknown parameter '{k}'{did_you_mean(k, fields)}")
+                problems.append(f"stages.{sname}: unknown parameter {_show(k)}{did_you_mean(k, fields)}")
             elif not _type_ok(v, hints.get(k)):
-                problems.append(f"stages.{sname}.{k}: {v!r} is not a {_type_name(hints.get(k))}")
+                problems.append(f"stages.{sname}.{k}: {_not_type(v, hints.get(k))}")
             else:
                 ok[k] = v
         stage_configs[sname] = stage.config(**ok)
@@ -137,36 +186,48 @@ def load_rules(rules: str | Path | None = None) -> RuleSet:
     for i, r in enumerate(raw_rules, start=1):
         where = f"rule {i}"
         if not isinstance(r, dict):
-            problems.append(f"{where}: expected a mapping with 'check' and 'severity', got {r!r}")
+            problems.append(f"{where}: expected a mapping with 'check' and 'severity', got {_show(r)}")
             continue
         cname = r.get("check")
+        if cname is not None and not _hashable_name(cname):
+            problems.append(f"{where}: 'check' must be one check name, not {_show(cname)}; "
+                            "write one rule per check")
+            continue
         where = f"rule {i} ({cname})" if cname else where
         for k in r:
             if k not in RULE_KEYS:
-                problems.append(f"{where}: unknown key '{k}'{did_you_mean(k, RULE_KEYS)}")
+                problems.append(f"{where}: unknown key {_show(k)}{did_you_mean(k, RULE_KEYS)}")
         severity = r.get("severity")
-        if severity not in SEVERITIES:
-            problems.append(f"{where}: severity {severity!r} must be one of {', '.join(SEVERITIES)}"
-                            + did_you_mean(severity, SEVERITIES))
+        if not isinstance(severity, str) or severity not in SEVERITIES:
+            problems.append(f"{where}: severity {_show(severity)} must be one of {', '.join(SEVERITIES)}"
+                            + (did_you_mean(severity, SEVERITIES) if isinstance(severity, str) else ""))
         if cname not in checks:
-            problems.append(f"{where}: unknown check '{cname}'{did_you_mean(cname, checks)}"
-                            + ("" if cname else "; every rule needs 'check:'"))
+            problems.append(f"{where}: unknown check {_show(cname)}{did_you_mean(cname, checks)}" if cname
+                            else f"{where}: 'check:' is missing; every rule needs one")
             continue
-        spec = checks[cname].params
-        params = dict(r.get("params") or {})
-        if not isinstance(r.get("params") or {}, dict):
-            problems.append(f"{where}: params must be a mapping")
-            params = {}
+        check = checks[cname]
+        spec = check.params
+        raw_params = r.get("params")
+        if raw_params is not None and not isinstance(raw_params, dict):
+            problems.append(f"{where}: params must be a mapping of name: value, not {_show(raw_params)} "
+                            f"(e.g. params: {{{next(iter(spec), 'max_rate')}: ...}})")
+            raw_params = {}
+        params = dict(raw_params or {})
         for key in ("role", "field"):
             if key in r:
                 params[key] = r[key]
         for k, v in params.items():
             if k not in spec:
-                problems.append(f"{where}: unknown parameter '{k}'{did_you_mean(k, spec)}"
+                problems.append(f"{where}: unknown parameter {_show(k)}{did_you_mean(k, spec)}"
                                 + (f" (it takes: {', '.join(spec)})" if spec else " (it takes none)"))
             elif not _type_ok(v, spec[k][0]):
-                problems.append(f"{where}: parameter '{k}' = {v!r} is not a {_type_name(spec[k][0])}")
-        name = str(r.get("name") or cname)
+                problems.append(f"{where}: parameter '{k}' = {_not_type(v, spec[k][0])}")
+            elif v is not None and check.allowed(k) is not None:
+                problems += _choice_problems(where, k, v, check.allowed(k))
+        name = r.get("name") or cname
+        if not isinstance(name, str):
+            problems.append(f"{where}: 'name' must be a string, not {_show(name)}")
+            name = str(name)
         if name in names:
             problems.append(f"{where}: rule name '{name}' is used twice; give one of them a 'name:'")
         names.add(name)

@@ -41,7 +41,9 @@ def write_audit(workdir, passed: bool, fingerprint=None) -> str:
     out.mkdir(parents=True, exist_ok=True)
     rules = [{"rule": "max_pii_rate", "check": "max_pii_rate", "severity": "error", "status": "fail",
               "value": 0.25, "threshold": 0.01, "flagged": 6, "message": "PII in 6 records"}]
-    doc = {"dataset": {"fingerprint": fp}, "rules": rules,
+    from curate.rules import load_rules
+
+    doc = {"dataset": {"fingerprint": fp}, "rules": rules, "rules_digest": load_rules("default").digest,
            "gate": {"passed": passed, "failed_rules": [] if passed else ["max_pii_rate"]}}
     (out / "audit.json").write_text(json.dumps(doc))
     return str(out / "audit.json")
