@@ -1,0 +1,120 @@
+"""Text shared by a large share of records (a tool preamble, a template, a canned sentence).
+
+A block of text that many records carry is not evidence that two of them are duplicates: when
+every instruction starts with the same 300-character tool description, two different requests
+score shingle Jaccard 0.5-0.6 and cosine 0.9+ on the preamble alone (issue 13: 63% of a 7,673
+record tool-use set flagged). So before comparing, such blocks are found, reported once as a
+dataset-level finding, and cut out of the texts that are compared.
+
+How a block is found (on the raw text, so what is reported is what users wrote):
+1. every 16-character window of every text is hashed (a polynomial rolling hash over the
+   codepoints, the same trick as minhash.py: one cumulative sum over the batch);
+2. a window is *frequent* when it occurs in at least `max(min_records, share x records)` of the
+   counted records (one per exact-duplicate group, so 50 copies of one record are not a template);
+3. the characters covered by frequent windows form runs; a run of at least `min_chars`
+   characters is a shared block and is replaced by a line break in the compared text.
+Common words and short phrases never form a 64-character run, so ordinary text is untouched.
+
+Limitation: if more than `share` of the records are near-copies of one long text, the copied text
+is itself "shared" and only the edits are compared; raise `shared_share` (or set it to 0) there.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from curate.dedup.minhash import _powers
+
+WINDOW = 16  # characters per hashed window: longer than any common word, shorter than a template sentence
+MIN_RECORDS = 10  # a block in fewer distinct records is never a template (it is a duplicate, or chance)
+
+
+@dataclass
+class SharedText:
+    texts: list[str]  # the texts with shared blocks cut out (unchanged where none was found)
+    block: list  # per text: the longest shared block cut out of it (None: none)
+    chars: list[int]  # per text: characters cut out
+    blocks: list[dict] = field(default_factory=list)  # {text, chars, records}: the dataset-level finding, most common first
+
+
+def shared_blocks(texts: list[str], *, share: float, min_chars: int, active: np.ndarray | None = None,
+                  min_records: int = MIN_RECORDS) -> SharedText:
+    """Find text blocks of >= `min_chars` characters present in > `share` of the (active) records."""
+    texts = [t if isinstance(t, str) else "" for t in texts]
+    n = len(texts)
+    out = SharedText(list(texts), [None] * n, [0] * n)
+    counted = np.arange(n) if active is None else np.asarray(active, dtype=np.int64)
+    need = max(min_records, math.ceil(share * len(counted)))
+    if share <= 0 or len(counted) < need or n == 0:
+        return out
+    big = "\x00".join(t.replace("\x00", " ") for t in texts)
+    cp = np.frombuffer(big.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+    total = len(cp)
+    if total < WINDOW:
+        return out
+    lens = np.array([len(t) for t in texts], dtype=np.int64)
+    starts = np.concatenate([[0], np.cumsum(lens + 1)[:-1]])
+    pw, inv = _powers(1 << max(20, int(total).bit_length()))
+    s = np.multiply(cp, inv[:total], dtype=np.uint64)
+    np.cumsum(s, out=s)
+    pos = np.arange(total - WINDOW + 1)
+    before = np.where(pos > 0, s[np.maximum(pos - 1, 0)], np.uint64(0))
+    h = (s[pos + WINDOW - 1] - before) * pw[pos + WINDOW - 1]
+    doc = np.searchsorted(starts, pos, side="right") - 1
+    inside = pos + WINDOW <= starts[doc] + lens[doc]  # the window does not cross into the next text
+    is_counted = np.zeros(n, dtype=bool)
+    is_counted[counted] = True
+    sel = inside & is_counted[doc]
+    # document frequency of each window hash: unique (document, hash) pairs, then count per hash
+    hs, ds = h[sel], doc[sel]
+    order = np.lexsort((ds, hs))
+    hs, ds = hs[order], ds[order]
+    first = np.concatenate([[True], (hs[1:] != hs[:-1]) | (ds[1:] != ds[:-1])])
+    hv, df = np.unique(hs[first], return_counts=True)
+    frequent = hv[df >= need]
+    if len(frequent) == 0:
+        return out
+    hit = inside & np.isin(h, frequent)
+    # characters covered by a frequent window: +1 where one starts, -1 where it ends
+    cover = np.zeros(total + 1, dtype=np.int64)
+    np.add.at(cover, pos[hit], 1)
+    np.add.at(cover, pos[hit] + WINDOW, -1)
+    covered = np.cumsum(cover[:-1]) > 0
+    edge = np.diff(np.concatenate([[0], covered.astype(np.int8), [0]]))
+    run_lo, run_hi = np.flatnonzero(edge == 1), np.flatnonzero(edge == -1)
+    long = run_hi - run_lo >= min_chars
+    run_lo, run_hi = run_lo[long], run_hi[long]
+    if len(run_lo) == 0:
+        return out
+    run_doc = np.searchsorted(starts, run_lo, side="right") - 1
+    found: dict[str, set] = {}
+    for d in np.unique(run_doc):
+        spans = [(int(lo - starts[d]), int(hi - starts[d])) for lo, hi in zip(run_lo[run_doc == d], run_hi[run_doc == d])]
+        t = texts[d]
+        pieces, last = [], 0
+        for lo, hi in spans:
+            pieces.append(t[last:lo])
+            last = hi
+            found.setdefault(t[lo:hi], set()).add(int(d))
+        pieces.append(t[last:])
+        out.texts[d] = "\n".join(p for p in pieces if p.strip())
+        out.chars[d] = sum(hi - lo for lo, hi in spans)
+        lo, hi = max(spans, key=lambda sp: sp[1] - sp[0])
+        out.block[d] = t[lo:hi]
+    out.blocks = sorted(({"text": b, "chars": len(b), "records": len(r)} for b, r in found.items()),
+                        key=lambda b: (-b["records"], -b["chars"]))
+    return out
+
+
+def describe(blocks: list[dict], limit: int = 3, clip: int = 100) -> str:
+    """One line for a check message: 'N records share a 312-char block: "..."'."""
+    parts = []
+    for b in blocks[:limit]:
+        text = " ".join(b["text"].split())
+        text = text if len(text) <= clip else text[:clip - 1] + "…"
+        parts.append(f"{b['records']} records share a {b['chars']}-char block: \"{text}\"")
+    more = f" (and {len(blocks) - limit} more blocks)" if len(blocks) > limit else ""
+    return "; ".join(parts) + more
