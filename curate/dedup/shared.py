@@ -7,8 +7,8 @@ record tool-use set flagged). So before comparing, such blocks are found, report
 dataset-level finding, and cut out of the texts that are compared.
 
 How a block is found (on the raw text, so what is reported is what users wrote):
-1. every 16-character window of every text is hashed (a polynomial rolling hash over the
-   codepoints, the same trick as minhash.py: one cumulative sum over the batch);
+1. every 16-character window of every text is hashed (each codepoint mixed with splitmix64,
+   the window a polynomial of them: WINDOW vectorised passes over the batch; 40 bits kept);
 2. a window is *frequent* when it occurs in at least `max(min_records, share x records)` of the
    counted records (one per exact-duplicate group, so 50 copies of one record are not a template);
 3. the characters covered by frequent windows form runs; a run of at least `min_chars`
@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from curate.dedup.minhash import _powers
+from curate.dedup.minhash import _GOLD, fmix64
 
 WINDOW = 16  # characters per hashed window: longer than any common word, shorter than a template sentence
 MIN_RECORDS = 10  # a block in fewer distinct records is never a template (it is a duplicate, or chance)
@@ -57,31 +57,32 @@ def shared_blocks(texts: list[str], *, share: float, min_chars: int, active: np.
         return out
     lens = np.array([len(t) for t in texts], dtype=np.int64)
     starts = np.concatenate([[0], np.cumsum(lens + 1)[:-1]])
-    pw, inv = _powers(1 << max(20, int(total).bit_length()))
-    s = np.multiply(cp, inv[:total], dtype=np.uint64)
-    np.cumsum(s, out=s)
-    pos = np.arange(total - WINDOW + 1)
-    before = np.where(pos > 0, s[np.maximum(pos - 1, 0)], np.uint64(0))
-    h = (s[pos + WINDOW - 1] - before) * pw[pos + WINDOW - 1]
-    doc = np.searchsorted(starts, pos, side="right") - 1
+    m = total - WINDOW + 1
+    h = fmix64(cp[:m] + _GOLD)
+    for j in range(1, WINDOW):  # h = sum(fmix(c_p+j) * GOLD**(WINDOW-1-j)): WINDOW passes, no gathers
+        h *= _GOLD
+        h += fmix64(cp[j:j + m] + _GOLD)
+    pos = np.arange(m)
+    doc = np.repeat(np.arange(n), lens + 1)[:m]
     inside = pos + WINDOW <= starts[doc] + lens[doc]  # the window does not cross into the next text
     is_counted = np.zeros(n, dtype=bool)
     is_counted[counted] = True
     sel = inside & is_counted[doc]
     # document frequency of each window hash: unique (document, hash) pairs, then count per hash
-    hs, ds = h[sel], doc[sel]
-    order = np.lexsort((ds, hs))
-    hs, ds = hs[order], ds[order]
-    first = np.concatenate([[True], (hs[1:] != hs[:-1]) | (ds[1:] != ds[:-1])])
-    hv, df = np.unique(hs[first], return_counts=True)
-    frequent = hv[df >= need]
+    # one sort of (40-bit hash << 24 | document): unique keys are (window, document) pairs
+    h = h >> np.uint64(24)
+    key = np.sort((h[sel] << np.uint64(24)) | doc[sel].astype(np.uint64))
+    key = key[np.concatenate([[True], key[1:] != key[:-1]])] >> np.uint64(24)
+    starts_of = np.flatnonzero(np.concatenate([[True], key[1:] != key[:-1]]))
+    df = np.diff(np.append(starts_of, len(key)))
+    frequent = key[starts_of[df >= need]]
     if len(frequent) == 0:
         return out
     hit = inside & np.isin(h, frequent)
     # characters covered by a frequent window: +1 where one starts, -1 where it ends
     cover = np.zeros(total + 1, dtype=np.int64)
-    np.add.at(cover, pos[hit], 1)
-    np.add.at(cover, pos[hit] + WINDOW, -1)
+    cover[:len(hit)] += hit
+    cover[WINDOW:WINDOW + len(hit)] -= hit
     covered = np.cumsum(cover[:-1]) > 0
     edge = np.diff(np.concatenate([[0], covered.astype(np.int8), [0]]))
     run_lo, run_hi = np.flatnonzero(edge == 1), np.flatnonzero(edge == -1)

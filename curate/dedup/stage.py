@@ -33,6 +33,8 @@ per cluster survives.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from curate.dedup.cluster import Edges, keep_rank
@@ -40,8 +42,8 @@ from curate.dedup.config import DedupConfig
 from curate.dedup.conflicts import find_conflicts
 from curate.dedup.exact import best_of_group, combine, label_keys
 from curate.dedup.keep import keep_verified
-from curate.dedup.minhash import shingle_sets
-from curate.dedup.shared import shared_blocks
+from curate.dedup.minhash import ShingleSets, shingle_sets
+from curate.dedup.shared import SharedText, shared_blocks
 from curate.errors import CurateError, did_you_mean
 from curate.stages import register_stage
 
@@ -111,16 +113,26 @@ def dedup(batch: dict[str, list], *, config: DedupConfig) -> dict[str, list]:
     return find_duplicates(batch, config)[0]
 
 
-def find_duplicates(batch: dict[str, list], config: DedupConfig) -> tuple[dict[str, list], Edges]:
-    """The stage's columns, plus the decisions as edges (exact copy -> the best identical record,
-    near-duplicate -> the kept record it was verified against): what bench/dedup.py scores."""
-    ids = list(batch["id"])
-    n = len(ids)
-    out = {c: [None] * n for c in COLUMNS}
-    out["conflicts_with"] = [[] for _ in range(n)]
-    texts = compared_texts(batch, config.fields)  # validates `fields` even on an empty batch
-    if n == 0:
-        return out, Edges()
+@dataclass
+class Compared:
+    """What the near-duplicate step compares, computed once (the stage and --calibrate share it)."""
+
+    kind: str  # "sft", "classification" or "text"
+    rec_sets: ShingleSets  # the compared text of each record (record_texts or the chosen fields)
+    prompt_sets: ShingleSets
+    resp_sets: ShingleSets | None
+    pkey: np.ndarray  # exact keys of the prompt, the answer, the label
+    rkey: np.ndarray
+    lkey: np.ndarray
+    rank: np.ndarray  # keep_rank: lower is kept first
+    rep: np.ndarray  # best-ranked identical record of each record (-1: empty text)
+    shared: SharedText  # blocks most records share, cut out of the compared text
+    near_sets: ShingleSets  # the compared text without the shared blocks
+
+
+def prepare(batch: dict[str, list], config: DedupConfig) -> Compared:
+    n = len(batch["id"])
+    texts = compared_texts(batch, config.fields)  # validates `fields`
     kind = _kind(batch)
     sft = kind == "sft"
     sh = dict(shingle=config.shingle, ngram=config.ngram)
@@ -133,25 +145,42 @@ def find_duplicates(batch: dict[str, list], config: DedupConfig) -> tuple[dict[s
     rec_key = combine(rec_sets.doc_keys, lkey) if config.fields else combine(pkey, rkey, lkey)
     lengths = [len(r) if sft else len(p) for p, r in zip(batch["prompt"], batch["response"])]
     rank = keep_rank(config.keep, lengths=lengths, n=n)
-
     # exact: identical normalised records (or chosen fields); exact takes precedence over near
     rep = best_of_group(rec_key, rank, rec_sets.sizes > 0)
-    edges = Edges()
-    copies = np.flatnonzero((rep >= 0) & (rep != np.arange(n)))
-    edges.add(copies, rep[copies], 1.0, "exact")
-
     # shared text: blocks most (distinct) records carry do not count as similarity
     reps = np.flatnonzero(rep == np.arange(n))
     shared = shared_blocks(texts, share=config.shared_share, min_chars=config.shared_min_chars, active=reps)
     near_sets = shingle_sets(shared.texts, **sh) if shared.blocks else rec_sets
+    return Compared(kind, rec_sets, prompt_sets, resp_sets, pkey, rkey, lkey, rank, rep, shared, near_sets)
 
-    # near: one record per exact group, best first, each verified against the records kept so far
-    order = reps[np.argsort(rank[reps], kind="stable")]
-    dup_of, jac = keep_verified(near_sets, order, threshold=config.threshold, num_perm=config.num_perm,
-                                seed=config.seed, recall=config.recall,
-                                same=lkey if kind == "classification" else None)
+
+def near_duplicates(c: Compared, config: DedupConfig, threshold: float | None = None):
+    """One record per exact group, best first, each verified against the records kept so far:
+    (kept record each one near-duplicates or -1, Jaccard to it)."""
+    n = len(c.rep)
+    reps = np.flatnonzero(c.rep == np.arange(n))
+    order = reps[np.argsort(c.rank[reps], kind="stable")]
+    return keep_verified(c.near_sets, order, threshold=config.threshold if threshold is None else threshold,
+                         num_perm=config.num_perm, seed=config.seed, recall=config.recall,
+                         same=c.lkey if c.kind == "classification" else None)
+
+
+def find_duplicates(batch: dict[str, list], config: DedupConfig) -> tuple[dict[str, list], Edges]:
+    """The stage's columns, plus the decisions as edges (exact copy -> the best identical record,
+    near-duplicate -> the kept record it was verified against): what bench/dedup.py scores."""
+    ids = list(batch["id"])
+    n = len(ids)
+    out = {c: [None] * n for c in COLUMNS}
+    out["conflicts_with"] = [[] for _ in range(n)]
+    if n == 0:
+        compared_texts(batch, config.fields)  # bad field names are an error even on an empty file
+        return out, Edges()
+    c = prepare(batch, config)
+    kind, rep, pkey, rkey, lkey = c.kind, c.rep, c.pkey, c.rkey, c.lkey
+    copies = np.flatnonzero((rep >= 0) & (rep != np.arange(n)))
+    dup_of, jac = near_duplicates(c, config)
     near = np.flatnonzero(dup_of >= 0)
-    edges.add(near, dup_of[near], jac[near], "minhash")
+    edges = Edges().add(copies, rep[copies], 1.0, "exact").add(near, dup_of[near], jac[near], "minhash")
 
     kept = np.where(dup_of >= 0, dup_of, np.arange(n))
     kept = np.where(rep >= 0, kept[np.maximum(rep, 0)], -1)  # an exact copy joins its record's kept record
@@ -170,10 +199,10 @@ def find_duplicates(batch: dict[str, list], config: DedupConfig) -> tuple[dict[s
         out["near_dup_method"][i] = "minhash"
     for i in np.flatnonzero(cluster >= 0):
         out["near_dup_cluster"][i] = int(cluster[i])
-    out["near_dup_shared_block"] = shared.block
-    _write_field_matches(out, ids, pkey, rkey, lkey, prompt_sets.sizes > 0,
-                         resp_sets.sizes > 0 if sft else None, kind)
-    find_conflicts(out, ids, kind=kind, prompt_sets=prompt_sets, resp_sets=resp_sets, pkey=pkey, rkey=rkey,
+    out["near_dup_shared_block"] = c.shared.block
+    _write_field_matches(out, ids, pkey, rkey, lkey, c.prompt_sets.sizes > 0,
+                         c.resp_sets.sizes > 0 if c.resp_sets is not None else None, kind)
+    find_conflicts(out, ids, kind=kind, prompt_sets=c.prompt_sets, resp_sets=c.resp_sets, pkey=pkey, rkey=rkey,
                    lkey=lkey, labels=batch["label"], cluster=cluster, config=config)
     return out, edges
 

@@ -125,7 +125,7 @@ def test_calibration_counts_what_each_threshold_removes():
                    ("3", "how do i reset my password", "password_reset")])
     cal = calibrate(b, DedupConfig())
     removed = {r["threshold"]: r["removed"] for r in cal.removed}
-    assert removed[1.0] == 0 and removed[0.8] == 1 and removed[0.5] == 1
+    assert removed[None] == 0 and removed[0.8] == 1 and removed[0.5] == 1
     (band,) = [x for x in cal.bands if x["pairs"]]  # 0-2 differ in label, so only 0-1 is a pair
     assert band["pairs"] == 1 and band["examples"][0][:2] == ("0", "1")
     assert band["lo"] <= band["examples"][0][2] < band["hi"] + 1e-9
