@@ -11,17 +11,18 @@ How a block is found (on the raw text, so what is reported is what users wrote):
    the window a polynomial of them: WINDOW vectorised passes over the batch; 40 bits kept);
 2. a window is *frequent* when it occurs in at least `max(min_records, share x records)` of the
    counted records (one per exact-duplicate group, so 50 copies of one record are not a template);
-3. the characters covered by frequent windows form runs; a run of at least `min_chars`
-   characters is a shared block and is replaced by a line break in the compared text.
-Common words and short phrases never form a 64-character run, so ordinary text is untouched.
-
-Limitation: if more than `share` of the records are near-copies of one long text, the copied text
-is itself "shared" and only the edits are compared; raise `shared_share` (or set it to 0) there.
+3. the characters covered by frequent windows form runs of at least `min_chars` characters; runs
+   that start (or end) with the same text in that many counted records share a block, their
+   common core, which is replaced by a line break in the compared text.
+Common words and short phrases never form a 64-character run, so ordinary text is untouched. Many
+near-copies of one text, edited at different places, are not a template: their runs end at the
+edits, so no run's exact text recurs (tests/dedup/test_verified.py pins both cases).
 """
 
 from __future__ import annotations
 
 import math
+import os
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -91,22 +92,58 @@ def shared_blocks(texts: list[str], *, share: float, min_chars: int, active: np.
     if len(run_lo) == 0:
         return out
     run_doc = np.searchsorted(starts, run_lo, side="right") - 1
-    found: dict[str, set] = {}
-    for d in np.unique(run_doc):
-        spans = [(int(lo - starts[d]), int(hi - starts[d])) for lo, hi in zip(run_lo[run_doc == d], run_hi[run_doc == d])]
+    # A block is the common core of runs that start (or end) with the same `min_chars` characters,
+    # found in `need` counted records: a preamble followed by "Please ..." in some records and
+    # "Kindly ..." in others is one block. Near-copies of one text edited at different places do
+    # not make one: their runs end at the edits, so the common core is short.
+    runs = [(int(d), int(lo), int(hi)) for d, lo, hi in zip(run_doc, run_lo - starts[run_doc], run_hi - starts[run_doc])]
+    cores = []
+    for side in (0, 1):
+        groups: dict[str, list] = {}
+        for d, lo, hi in runs:
+            if is_counted[d]:
+                t = texts[d][lo:hi]
+                groups.setdefault(t[:min_chars] if side == 0 else t[-min_chars:], []).append(t if side == 0 else t[::-1])
+        for members in groups.values():
+            if len(members) >= need:  # runs in one record never overlap, so members are distinct records
+                core = os.path.commonprefix(members)
+                if len(core) >= min_chars:
+                    cores.append((side, core if side == 0 else core[::-1]))
+    if not cores:
+        return out
+    starts_with = {c[:min_chars]: c for side, c in cores if side == 0}
+    ends_with = {c[-min_chars:]: c for side, c in cores if side == 1}
+    holders: dict[str, set] = {}
+    for d in sorted({r[0] for r in runs}):
         t = texts[d]
+        cut = []
+        for _, lo, hi in (r for r in runs if r[0] == d):
+            run = t[lo:hi]
+            c = starts_with.get(run[:min_chars])
+            if c and run.startswith(c):
+                cut.append((lo, lo + len(c), c))
+            c = ends_with.get(run[-min_chars:])
+            if c and run.endswith(c):
+                cut.append((hi - len(c), hi, c))
+        if not cut:
+            continue
+        cut.sort()
         pieces, last = [], 0
-        for lo, hi in spans:
-            pieces.append(t[last:lo])
-            last = hi
-            found.setdefault(t[lo:hi], set()).add(int(d))
+        for lo, hi, c in cut:
+            pieces.append(t[last:max(lo, last)])
+            last = max(last, hi)
+            holders.setdefault(c, set()).add(d)
         pieces.append(t[last:])
         out.texts[d] = "\n".join(p for p in pieces if p.strip())
-        out.chars[d] = sum(hi - lo for lo, hi in spans)
-        lo, hi = max(spans, key=lambda sp: sp[1] - sp[0])
-        out.block[d] = t[lo:hi]
-    out.blocks = sorted(({"text": b, "chars": len(b), "records": len(r)} for b, r in found.items()),
-                        key=lambda b: (-b["records"], -b["chars"]))
+        out.chars[d] = len(t) - sum(len(p) for p in pieces)
+    # reported: the smallest cores (a preamble, not also "preamble + Please" found at the run ends)
+    minimal = {c for c in holders if not any(o != c and o in c for o in holders)}
+    for d in range(n):
+        if out.chars[d]:
+            have = [c for c in minimal if c in texts[d]]
+            out.block[d] = max(have, key=len) if have else None
+    out.blocks = sorted(({"text": c, "chars": len(c), "records": sum(1 for b in out.block if b == c)}
+                         for c in minimal), key=lambda b: (-b["records"], -b["chars"]))
     return out
 
 
