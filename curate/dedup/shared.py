@@ -109,41 +109,25 @@ def shared_blocks(texts: list[str], *, share: float, min_chars: int, active: np.
                 core = os.path.commonprefix(members)
                 if len(core) >= min_chars:
                     cores.append((side, core if side == 0 else core[::-1]))
-    if not cores:
-        return out
-    starts_with = {c[:min_chars]: c for side, c in cores if side == 0}
-    ends_with = {c[-min_chars:]: c for side, c in cores if side == 1}
-    holders: dict[str, set] = {}
-    for d in sorted({r[0] for r in runs}):
-        t = texts[d]
-        cut = []
-        for _, lo, hi in (r for r in runs if r[0] == d):
-            run = t[lo:hi]
-            c = starts_with.get(run[:min_chars])
-            if c and run.startswith(c):
-                cut.append((lo, lo + len(c), c))
-            c = ends_with.get(run[-min_chars:])
-            if c and run.endswith(c):
-                cut.append((hi - len(c), hi, c))
-        if not cut:
-            continue
-        cut.sort()
-        pieces, last = [], 0
-        for lo, hi, c in cut:
-            pieces.append(t[last:max(lo, last)])
-            last = max(last, hi)
-            holders.setdefault(c, set()).add(d)
-        pieces.append(t[last:])
-        out.texts[d] = "\n".join(p for p in pieces if p.strip())
-        out.chars[d] = len(t) - sum(len(p) for p in pieces)
-    # reported: the smallest cores (a preamble, not also "preamble + Please" found at the run ends)
-    minimal = {c for c in holders if not any(o != c and o in c for o in holders)}
-    for d in range(n):
-        if out.chars[d]:
-            have = [c for c in minimal if c in texts[d]]
-            out.block[d] = max(have, key=len) if have else None
-    out.blocks = sorted(({"text": c, "chars": len(c), "records": sum(1 for b in out.block if b == c)}
-                         for c in minimal), key=lambda b: (-b["records"], -b["chars"]))
+    # cut the smallest cores (a preamble, not also "preamble + Please" found at some run ends), the
+    # same text from every record, so what remains is compared like for like
+    cores = {c for _, c in cores}
+    minimal = sorted((c for c in cores if not any(o != c and o in c for o in cores)), key=len, reverse=True)
+    holders: dict[str, int] = {}
+    for d in sorted({int(x) for x in run_doc}):
+        t = kept = texts[d]
+        have = []
+        for c in minimal:
+            if c in kept:
+                kept = "\n".join(p for p in kept.split(c) if p.strip())
+                have.append(c)
+        if have:
+            out.texts[d] = kept
+            out.chars[d] = len(t) - len(kept)
+            out.block[d] = have[0]
+            holders[have[0]] = holders.get(have[0], 0) + 1
+    out.blocks = sorted(({"text": c, "chars": len(c), "records": k} for c, k in holders.items()),
+                        key=lambda b: (-b["records"], -b["chars"]))
     return out
 
 
