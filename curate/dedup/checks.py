@@ -71,6 +71,7 @@ def max_near_duplicate_rate(signals, ctx, *, max_rate: float = 0.01) -> CheckRes
     shared = shared_summary(_col(signals, "near_dup_shared_block"))
     if shared:
         res.details["shared_blocks"] = shared
+        res.details.setdefault("tables", {})["shared text, ignored when comparing"] = shared
         res.message += f"; ignored when comparing, as shared text: {describe(shared)}"
     return res
 

@@ -59,10 +59,11 @@ def shared_blocks(texts: list[str], *, share: float, min_chars: int, active: np.
     lens = np.array([len(t) for t in texts], dtype=np.int64)
     starts = np.concatenate([[0], np.cumsum(lens + 1)[:-1]])
     m = total - WINDOW + 1
-    h = fmix64(cp[:m] + _GOLD)
+    f = fmix64(cp + _GOLD)
+    h = f[:m].copy()
     for j in range(1, WINDOW):  # h = sum(fmix(c_p+j) * GOLD**(WINDOW-1-j)): WINDOW passes, no gathers
         h *= _GOLD
-        h += fmix64(cp[j:j + m] + _GOLD)
+        h += f[j:j + m]
     pos = np.arange(m)
     doc = np.repeat(np.arange(n), lens + 1)[:m]
     inside = pos + WINDOW <= starts[doc] + lens[doc]  # the window does not cross into the next text

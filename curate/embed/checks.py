@@ -150,6 +150,7 @@ def max_semantic_duplicate_rate(signals, ctx, *, max_rate: float = 0.02) -> Chec
     res.details = {"table": pairs}
     if shared:
         res.details["shared_blocks"] = shared
+        res.details.setdefault("tables", {})["shared text, ignored when comparing"] = shared
         res.message += f"; ignored when comparing, as shared text: {describe(shared)}"
     return res
 
