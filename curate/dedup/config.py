@@ -38,7 +38,7 @@ class DedupConfig:
     shingle: str = DEFAULT_SHINGLE  # "word" or "char" n-grams of the normalised text
     ngram: int = DEFAULT_NGRAM  # shingle size, in words or characters
     keep: str = "first"  # which record of a cluster is kept: first | longest (answer/text length)
-    fields: list | None = None  # compare only these fields (prompt, response or source names like instruction); None: all turns
+    fields: list | None = None  # compare only these: prompt, response or source names (instruction); None: all turns
     shared_share: float = 0.1  # a text block in more than this share of records is template, not similarity (0: off)
     shared_min_chars: int = 64  # shortest run of such shared text that is cut out before comparing
     conflict_threshold: float = 1.0  # prompt Jaccard from which prompts are "the same" (1.0: equal once normalised)

@@ -38,7 +38,7 @@ class SharedText:
     texts: list[str]  # the texts with shared blocks cut out (unchanged where none was found)
     block: list  # per text: the longest shared block cut out of it (None: none)
     chars: list[int]  # per text: characters cut out
-    blocks: list[dict] = field(default_factory=list)  # {text, chars, records}: the dataset-level finding, most common first
+    blocks: list[dict] = field(default_factory=list)  # {text, chars, records}: the dataset-level finding
 
 
 def shared_blocks(texts: list[str], *, share: float, min_chars: int, active: np.ndarray | None = None,
@@ -97,14 +97,16 @@ def shared_blocks(texts: list[str], *, share: float, min_chars: int, active: np.
     # found in `need` counted records: a preamble followed by "Please ..." in some records and
     # "Kindly ..." in others is one block. Near-copies of one text edited at different places do
     # not make one: their runs end at the edits, so the common core is short.
-    runs = [(int(d), int(lo), int(hi)) for d, lo, hi in zip(run_doc, run_lo - starts[run_doc], run_hi - starts[run_doc])]
+    runs = [(int(d), int(lo), int(hi))
+            for d, lo, hi in zip(run_doc, run_lo - starts[run_doc], run_hi - starts[run_doc])]
     cores = []
     for side in (0, 1):
         groups: dict[str, list] = {}
         for d, lo, hi in runs:
             if is_counted[d]:
                 t = texts[d][lo:hi]
-                groups.setdefault(t[:min_chars] if side == 0 else t[-min_chars:], []).append(t if side == 0 else t[::-1])
+                key = t[:min_chars] if side == 0 else t[-min_chars:]
+                groups.setdefault(key, []).append(t if side == 0 else t[::-1])
         for members in groups.values():
             if len(members) >= need:  # runs in one record never overlap, so members are distinct records
                 core = os.path.commonprefix(members)

@@ -100,7 +100,7 @@ def semantic_columns(vecs: np.ndarray, ids: list[str], eval_sets: list, eval_vec
                 columns=("semantic_dup_cluster", "semantic_dup_of", "semantic_dup_similarity", "semantic_leak_of",
                          "semantic_leak_similarity", "semantic_shared_block"))
 def semantic(batch: dict[str, list], *, config: SemanticConfig, eval: list | None = None) -> dict[str, list]:
-    """Semantic duplicates (cosine >= threshold to a kept record) within training, and semantic leakage into eval sets."""
+    """Semantic duplicates (cosine >= threshold to a kept record) in training, and semantic leakage into eval sets."""
     texts = record_texts(batch, config.side)
     vecs = embed_texts(texts, config)
     first: dict[str, int] = {}

@@ -79,7 +79,8 @@ def test_each_named_eval_record_comes_with_the_jaccard_to_that_record():
     near = ["How do I freeze my lost card right now, today, from the app please?",
             "So how do I freeze my lost card right now, today, from the app?"]
     ev = EvalSet("test", sft_batch([("e1", near[0], "x"), ("e2", near[1], "y")]))
-    out = leakage(sft_batch([("t1", train_text, "z")]), config=LeakageConfig(field="prompt"), eval=[ev])["leaks_into"][0]
+    train = sft_batch([("t1", train_text, "z")])
+    out = leakage(train, config=LeakageConfig(field="prompt"), eval=[ev])["leaks_into"][0]
     sets = shingle_sets([train_text] + near, shingle="char", ngram=5)
     want = jaccard_pairs(sets, np.array([[0, 1], [0, 2]]))
     assert {d["id"]: d["similarity"] for d in out} == {"e1": round(want[0], 4), "e2": round(want[1], 4)}

@@ -1,9 +1,7 @@
 """The dedup stage: clusters, kept record, evidence columns, per-field matches, conflicts."""
 
-import numpy as np
 import pytest
 
-from curate.dedup.cluster import Edges, clusters, keep_rank
 from curate.dedup.config import DedupConfig
 from curate.dedup.stage import COLUMNS, dedup
 from curate.errors import CurateError
@@ -94,17 +92,6 @@ def test_edge_cases_give_one_value_per_row(rows):
     assert set(out) == set(COLUMNS)
     assert all(len(v) == len(rows) for v in out.values())
     assert all(v is None for v in out["near_dup_cluster"])  # empty texts are not duplicates of each other
-
-
-def test_semantic_hook_merges_extra_pairs_into_the_same_clusters():
-    e = Edges().add([1], [0], 1.0, "exact").add([3], [2], 0.93, "embedding")
-    cl, kept = clusters(5, e, keep_rank("first", n=5))
-    assert list(cl) == [0, 0, 1, 1, -1] and list(kept) == [0, 0, 2, 2, -1]
-    e.add([2], [1], 0.85, "minhash")  # a link between the two clusters joins them under one kept record
-    cl, kept = clusters(5, e, keep_rank("first", n=5))
-    assert list(kept[:4]) == [0, 0, 0, 0]
-    i, j, sim, method = e.arrays()
-    assert list(method) == ["exact", "embedding", "minhash"] and np.isclose(sim[1], 0.93)
 
 
 @pytest.mark.parametrize("kwargs, words", [({"threshold": 1.5}, "threshold"), ({"shingle": "token"}, "shingle"),

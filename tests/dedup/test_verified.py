@@ -132,7 +132,8 @@ def alpaca_batch(rows):
     """rows: (id, instruction, input, output)."""
     b = sft_batch([(i, f"{ins}\n\n{inp}".strip(), out) for i, ins, inp, out in rows])
     b["format"] = ["alpaca"] * len(rows)
-    b["fields"] = [[{"name": "instruction", "role": "user", "text": ins}, {"name": "input", "role": "user", "text": inp},
+    b["fields"] = [[{"name": "instruction", "role": "user", "text": ins},
+                    {"name": "input", "role": "user", "text": inp},
                     {"name": "output", "role": "assistant", "text": out}] for _, ins, inp, out in rows]
     return b
 
