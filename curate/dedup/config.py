@@ -53,7 +53,8 @@ class DedupConfig:
         if self.fields is not None and (isinstance(self.fields, str) or not self.fields
                                         or not all(isinstance(f, str) and f for f in self.fields)):
             raise CurateError(f"stage 'dedup': fields {self.fields!r} must be a non-empty list of field names",
-                              fix="e.g. fields: [prompt] (the user turns) or fields: [instruction]")
+                              fix="give a list of names, e.g. the single name prompt (the user turns) or "
+                                  "instruction (a source field)")
         if self.fields is not None:
             self.fields = list(self.fields)
         if not 0.0 <= self.shared_share < 1.0:

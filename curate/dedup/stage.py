@@ -81,8 +81,8 @@ def compared_texts(batch: dict, fields: list[str] | None) -> list[str]:
     if bad:
         raise CurateError(f"stage 'dedup': unknown field(s) {', '.join(repr(f) for f in bad)} in `fields`"
                           f"{did_you_mean(bad[0], known)}; this data has: {', '.join(known)}",
-                          fix="set stages: {dedup: {fields: [prompt]}} (or response, or the source field "
-                              "names listed) in the rules file")
+                          fix="under stages: dedup: fields: in the rules file (or --fields), list names from "
+                              "the ones this data has")
     out = []
     for k in range(len(batch["id"])):
         parts = []
