@@ -11,7 +11,8 @@ paraphrase is caught only when it is itself close enough to a kept record.
 Candidates come from the MinHash LSH buckets (lsh.py): the kept records sharing a band bucket with
 the record. Every candidate is verified with its exact Jaccard (verify.py); when more than
 MAX_CANDIDATES kept records share buckets with one record (a template-flooded bucket), the ones
-sharing the most bands (the MinHash estimate of Jaccard) are verified first.
+sharing the most bands (the MinHash estimate of Jaccard) are verified first. The candidates of
+CHUNK records at a time are verified in one vectorised call, then the decisions are taken in order.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from curate.dedup.minhash import ShingleSets, signatures
 from curate.dedup.verify import jaccard_pairs
 
 MAX_CANDIDATES = 64
+CHUNK = 2048  # records whose candidates are verified together
 
 
 def keep_verified(sets: ShingleSets, order: np.ndarray, *, threshold: float, num_perm: int, seed: int = 1,
@@ -51,24 +53,46 @@ def keep_verified(sets: ShingleSets, order: np.ndarray, *, threshold: float, num
         shared[b] = cnt[inv] > 1
         offset += len(cnt)
     kept_in: dict[int, list[int]] = {}  # bucket -> positions in `order` of the kept documents in it
-    for a in np.flatnonzero(shared.any(axis=0)):  # positions in `order`, so best first
-        bs = bucket[shared[:, a], a]
-        cand = [x for bid in bs for x in kept_in.get(int(bid), ())]
-        if cand:
-            pos, votes = np.unique(np.asarray(cand, dtype=np.int64), return_counts=True)
+    is_kept = np.zeros(len(order), dtype=bool)
+    active = np.flatnonzero(shared.any(axis=0))  # positions in `order`, so best first
+    for c0 in range(0, len(active), CHUNK):
+        # candidates of a whole chunk are verified in one jaccard_pairs call; the decisions are then
+        # taken in order, so a record can also be removed for one kept earlier in the same chunk
+        chunk = active[c0:c0 + CHUNK].tolist()
+        in_chunk: dict[int, list[int]] = {}
+        buckets_of, pa, pb = {}, [], []
+        for a in chunk:
+            bs = bucket[shared[:, a], a].tolist()
+            buckets_of[a] = bs
+            lists = [x for bid in bs for x in (kept_in.get(bid), in_chunk.get(bid)) if x]
+            for bid in bs:
+                in_chunk.setdefault(bid, []).append(a)
+            cand = _top_voted(lists)
             if same is not None:
-                ok = same[order[pos]] == same[order[a]]
-                pos, votes = pos[ok], votes[ok]
-            if len(pos) > MAX_CANDIDATES:
-                top = np.sort(np.argsort(-votes, kind="stable")[:MAX_CANDIDATES])
-                pos = pos[top]
-            if len(pos):
-                doc = order[a]
-                j = jaccard_pairs(sets, np.stack([np.full(len(pos), doc), order[pos]], axis=1))
-                best = int(np.argmax(j))  # ties go to the best-ranked kept record (pos is sorted)
-                if j[best] >= threshold:
-                    dup_of[doc], sim[doc] = order[pos[best]], j[best]
-                    continue
-        for bid in bs:
-            kept_in.setdefault(int(bid), []).append(int(a))
+                cand = [p for p in cand if same[order[p]] == same[order[a]]]
+            pa += [a] * len(cand)
+            pb += cand
+        jac = jaccard_pairs(sets, np.stack([order[pa], order[pb]], axis=1)) if pa else np.zeros(0)
+        close: dict[int, list] = {}
+        for a, p, j in zip(pa, pb, jac.tolist()):
+            if j >= threshold:
+                close.setdefault(a, []).append((j, p))
+        for a in chunk:
+            best = max(((j, -p) for j, p in close.get(a, ()) if is_kept[p]), default=None)  # ties: best rank
+            if best is not None:
+                dup_of[order[a]], sim[order[a]] = order[-best[1]], best[0]
+                continue
+            is_kept[a] = True
+            for bid in buckets_of[a]:
+                kept_in.setdefault(bid, []).append(a)
     return dup_of, sim
+
+
+def _top_voted(lists: list[list[int]]) -> list[int]:
+    """The candidates in `lists`, at most MAX_CANDIDATES: those listed in the most band buckets."""
+    if sum(len(x) for x in lists) <= MAX_CANDIDATES:
+        return list(dict.fromkeys(x for lst in lists for x in lst))
+    pos, votes = np.unique(np.concatenate([np.asarray(x, dtype=np.int64) for x in lists]), return_counts=True)
+    if len(pos) > MAX_CANDIDATES:
+        pos = pos[np.sort(np.argsort(-votes, kind="stable")[:MAX_CANDIDATES])]
+    return pos.tolist()
