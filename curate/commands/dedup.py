@@ -1,5 +1,5 @@
 """`curate dedup DATA [--eval FILE]... [--explain ID] [--calibrate] [--threshold T] [--num-perm N]
-[--shingle word|char] [--ngram N]`: duplicates, near-duplicates, leakage and conflicting answers.
+[--shingle word|char] [--ngram N] [--fields F ...]`: duplicates, near-duplicates, leakage and conflicting answers.
 
 Prints what was found with evidence (which record, which field, measured Jaccard); `--explain ID`
 shows one record's cluster side by side with the differing words highlighted; `--calibrate`
@@ -33,6 +33,8 @@ def add_parser(sub):
     p.add_argument("--ngram", type=int, default=d.ngram, help=f"shingle size (default {d.ngram})")
     p.add_argument("--keep", choices=["first", "longest"], default=d.keep,
                    help="which record of a cluster is kept (default first)")
+    p.add_argument("--fields", nargs="+", metavar="FIELD",
+                   help="compare only these fields: prompt, response, or source field names (e.g. instruction)")
     p.add_argument("--json", action="store_true", help="print JSON instead of tables")
     p.add_argument("--no-cache", action="store_true", help="recompute the signals")
     add_load_args(p)
@@ -46,7 +48,7 @@ def run(args) -> int:
     from curate.stages import STAGES, run_stage
 
     cfg = DedupConfig(threshold=args.threshold, num_perm=args.num_perm, shingle=args.shingle, ngram=args.ngram,
-                      keep=args.keep)
+                      keep=args.keep, fields=args.fields)
     ds = load_from_args(args)
     set_aside_invalid(ds)
     evals = [load_dataset(p) for p in args.eval]
@@ -109,16 +111,21 @@ def _calibrate(ds, cfg, args) -> int:
 
     from curate.dedup.calibrate import calibrate
     from curate.dedup.explain import word_diff
+    from curate.dedup.shared import describe
 
     cal = calibrate(ds.batch(), cfg)
     if args.json:
-        print_json({"bands": cal.bands, "removed": cal.removed})
+        print_json({"bands": cal.bands, "removed": cal.removed, "shared_blocks": cal.shared})
         return 0
-    t = Table(title=f"what each threshold removes ({cfg.shingle} {cfg.ngram}-grams)", title_justify="left")
-    for c in ("threshold", "records removed", "clusters"):
+    if cal.shared:
+        console.print(f"shared text, cut out before comparing: {escape(describe(cal.shared))}")
+    t = Table(title=f"what each threshold removes ({cfg.shingle} {cfg.ngram}-grams, keep {cfg.keep}; "
+                    "exactly what --threshold T removes)", title_justify="left")
+    for c in ("threshold", "records removed", "exact copies", "near-duplicates", "clusters"):
         t.add_column(c, justify="right")
     for r in cal.removed:
-        t.add_row(f"{r['threshold']:.1f}", str(r["removed"]), str(r["clusters"]))
+        t.add_row("exact only" if r["threshold"] is None else f"{r['threshold']:g}", str(r["removed"]),
+                  str(r["exact"]), str(r["near"]), "" if r["clusters"] is None else str(r["clusters"]))
     console.print(t)
     for b in reversed(cal.bands):
         console.print(f"\n[bold]Jaccard {b['lo']:.1f}-{b['hi']:.1f}[/bold]: {b['pairs']} verified pair(s)")

@@ -12,6 +12,7 @@ import pandas as pd
 import curate.dedup.leakage  # noqa: F401  (registers the leakage stage)
 import curate.dedup.stage  # noqa: F401  (registers the dedup stage)
 from curate.checks.registry import CheckResult, SkipCheck, rate_check, register_check
+from curate.dedup.shared import describe
 
 
 def is_set(v) -> bool:
@@ -49,7 +50,7 @@ def max_exact_duplicate_rate(signals, ctx, *, max_rate: float = 0.0) -> CheckRes
 
 @register_check("max_near_duplicate_rate", needs=("dedup",), fix="drop")
 def max_near_duplicate_rate(signals, ctx, *, max_rate: float = 0.01) -> CheckResult:
-    """Near-duplicate records (MinHash, verified shingle Jaccard >= the stage threshold) make up at most `max_rate`."""
+    """Near-duplicate records (shingle Jaccard >= the stage threshold to a kept record) make up at most `max_rate`."""
     of, jac, field = _col(signals, "near_dup_of"), _col(signals, "near_dup_jaccard"), _col(signals, "near_dup_field")
     method = _col(signals, "near_dup_method")
     mask = [is_set(v) for v in of]
@@ -67,7 +68,23 @@ def max_near_duplicate_rate(signals, ctx, *, max_rate: float = 0.01) -> CheckRes
             c["jaccard"].append(round(float(j), 4))
     res.details["table"] = sorted(({**c, "min_jaccard": min(c["jaccard"])} for c in clusters.values()),
                                   key=lambda c: c["cluster"])
+    shared = shared_summary(_col(signals, "near_dup_shared_block"))
+    if shared:
+        res.details["shared_blocks"] = shared
+        res.details.setdefault("tables", {})["shared text, ignored when comparing"] = shared
+        res.message += f"; ignored when comparing, as shared text: {describe(shared)}"
     return res
+
+
+def shared_summary(blocks: list) -> list[dict]:
+    """The dataset-level finding behind a per-record shared-block column: each block once, with
+    how many records had it cut out, most common first."""
+    count: dict[str, int] = {}
+    for b in blocks:
+        if isinstance(b, str) and b:
+            count[b] = count.get(b, 0) + 1
+    return sorted(({"text": b, "chars": len(b), "records": k} for b, k in count.items()),
+                  key=lambda r: (-r["records"], -r["chars"]))
 
 
 @register_check("max_eval_leakage", needs=("leakage",), fix="drop")

@@ -1,9 +1,9 @@
-"""Duplicate clusters: union-find over verified pairs, one kept record per cluster.
+"""Which record of a duplicate group is kept (`keep_rank`), and the decisions as edges.
 
-Edges come from exact-duplicate groups and from verified MinHash pairs; the embedding stage
-(semantic duplicates, later) adds its own verified pairs through the same `Edges` with
-method="embedding", so every kind of duplicate lands in one cluster structure with one kept
-record and the same evidence columns.
+There is no union-find here on purpose: joining verified pairs transitively chains A~B~C into one
+cluster under a kept record that C may barely resemble (issue 13). A duplicate is decided against
+a kept record instead (keep.py); `Edges` records those decisions (exact copy -> the best identical
+record, near-duplicate -> the kept record, with the similarity), which bench/dedup.py scores.
 
 Kept-record policy (`keep`):
   first    the earliest record in dataset order (stable, what most dedup tools do)
@@ -57,32 +57,3 @@ def keep_rank(policy: str, *, lengths=None, scores=None, n: int) -> np.ndarray:
             raise ValueError("keep='score' needs a quality score per record")
         return np.lexsort((order, -np.asarray(scores, dtype=np.float64))).argsort()
     raise ValueError(f"keep must be one of {KEEP_POLICIES}, not {policy!r}")
-
-
-def clusters(n: int, edges: Edges, rank: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Union-find over the edges. Returns (cluster id per record or -1, kept record per record or -1).
-
-    Cluster ids are 0, 1, ... in the order of their kept records, so they are stable for the same
-    data and configuration.
-    """
-    from scipy.sparse import coo_matrix
-    from scipy.sparse.csgraph import connected_components
-
-    i, j, _, _ = edges.arrays()
-    cluster = np.full(n, -1, dtype=np.int64)
-    kept = np.full(n, -1, dtype=np.int64)
-    if len(i) == 0 or n == 0:
-        return cluster, kept
-    graph = coo_matrix((np.ones(len(i), dtype=np.int8), (i, j)), shape=(n, n))
-    _, comp = connected_components(graph, directed=False)
-    size = np.bincount(comp)
-    in_cluster = size[comp] > 1
-    # kept record of each component: the member with the lowest rank
-    order = np.lexsort((rank, comp))
-    first = np.concatenate([[True], comp[order][1:] != comp[order][:-1]])
-    best_of_comp = np.full(comp.max() + 1, -1, dtype=np.int64)
-    best_of_comp[comp[order][first]] = order[first]
-    kept[in_cluster] = best_of_comp[comp[in_cluster]]
-    heads = np.unique(kept[in_cluster])  # sorted by position: cluster 0 is the earliest kept record
-    cluster[in_cluster] = np.searchsorted(heads, kept[in_cluster])
-    return cluster, kept

@@ -38,6 +38,9 @@ class DedupConfig:
     shingle: str = DEFAULT_SHINGLE  # "word" or "char" n-grams of the normalised text
     ngram: int = DEFAULT_NGRAM  # shingle size, in words or characters
     keep: str = "first"  # which record of a cluster is kept: first | longest (answer/text length)
+    fields: list | None = None  # compare only these: prompt, response or source names (instruction); None: all turns
+    shared_share: float = 0.1  # a text block in more than this share of records is template, not similarity (0: off)
+    shared_min_chars: int = 64  # shortest run of such shared text that is cut out before comparing
     conflict_threshold: float = 1.0  # prompt Jaccard from which prompts are "the same" (1.0: equal once normalised)
     recall: float = 0.99  # LSH probability of catching a pair exactly at the threshold
     seed: int = 1  # MinHash permutation seed
@@ -47,6 +50,19 @@ class DedupConfig:
         if self.keep not in ("first", "longest"):
             raise CurateError(f"stage 'dedup': keep {self.keep!r} is not a policy (of {KEEP_POLICIES[:2]})",
                               fix="use keep: first or keep: longest")
+        if self.fields is not None and (isinstance(self.fields, str) or not self.fields
+                                        or not all(isinstance(f, str) and f for f in self.fields)):
+            raise CurateError(f"stage 'dedup': fields {self.fields!r} must be a non-empty list of field names",
+                              fix="give a list of names, e.g. the single name prompt (the user turns) or "
+                                  "instruction (a source field)")
+        if self.fields is not None:
+            self.fields = list(self.fields)
+        if not 0.0 <= self.shared_share < 1.0:
+            raise CurateError(f"stage 'dedup': shared_share {self.shared_share} must be in [0, 1) (0 turns it off)",
+                              fix="e.g. shared_share: 0.1")
+        if self.shared_min_chars < 16:
+            raise CurateError(f"stage 'dedup': shared_min_chars {self.shared_min_chars} must be at least 16",
+                              fix="e.g. shared_min_chars: 64")
         if not 0.0 < self.conflict_threshold <= 1.0:
             raise CurateError(f"stage 'dedup': conflict_threshold {self.conflict_threshold} must be in (0, 1]",
                               fix="e.g. conflict_threshold: 0.9")

@@ -62,14 +62,18 @@ def explain(ds, signals, record_id: str, console) -> None:
         for _, m in members.iterrows():
             if m["id"] == kept:
                 continue
+            # each member is shown next to the record it names (an exact copy of a record that is
+            # itself a near-duplicate names that record, not the cluster's kept one)
             if is_set(m["exact_dup_of"]):
+                of = m["exact_dup_of"]
                 how = f"exact duplicate ({m['exact_dup_field']} identical after normalisation)"
             else:
+                of = m["near_dup_of"]
                 how = f"near-duplicate, Jaccard {float(m['near_dup_jaccard']):.2f}, differs in {m['near_dup_field']}"
-            a, b, changed = word_diff(_clip(texts[kept]), _clip(texts[m["id"]]))
-            t = Table(title=f"{escape(m['id'])} → {escape(kept)}: {how}; {changed} word(s) differ",
+            a, b, changed = word_diff(_clip(texts[of]), _clip(texts[m["id"]]))
+            t = Table(title=f"{escape(m['id'])} → {escape(of)}: {how}; {changed} word(s) differ",
                       title_justify="left", show_lines=True, expand=True)
-            t.add_column(f"kept {escape(kept)}", ratio=1)
+            t.add_column(f"{'kept' if of == kept else 'removed'} {escape(of)}", ratio=1)
             t.add_column(f"dropped {escape(m['id'])}", ratio=1)
             t.add_row(a, b)
             console.print(t)

@@ -2,21 +2,27 @@
 
 Outline (each phase a function in this package):
   texts    record text (the user and assistant turns in order; system prompts are ignored, so two
-           records that differ only in their system prompt are duplicates), prompt, answer
+           records that differ only in their system prompt are duplicates), or only the `fields`
+           chosen in the config (e.g. [prompt], [instruction]); prompt, answer
   shingle  normalise + shingle every text once (minhash.shingle_sets), keys for exact matching
   exact    group identical records (exact.best_of_group)
-  near     MinHash LSH over one record per exact group, candidates verified by exact Jaccard
-  cluster  union-find over exact + near edges; one kept record per cluster (cluster.py)
+  shared   text blocks most records share (a tool preamble, a template) are cut out of the compared
+           text and reported once (shared.py)
+  near     one record per exact group, best first: removed only when its exact Jaccard to a KEPT
+           record is >= threshold (MinHash LSH candidates, keep.py); no chains
+  cluster  a kept record, its exact copies and the records removed for it
   conflict near-identical prompts with different answers / labels (conflicts.py)
 
 Columns (one value per record):
-  exact_dup_of      id of the kept record it is an exact copy of (None for the kept record)
-  exact_dup_field   which fields were identical ("prompt+response", "text+label", "text")
+  exact_dup_of      id of the best-ranked record it is an exact copy of (None for that record);
+                    exact takes precedence: an exact copy is never reported as a near-duplicate
+  exact_dup_field   which fields were identical ("prompt+response", "text+label", "text", "prompt")
   near_dup_cluster  cluster id shared by every member of a duplicate cluster (None: no duplicate)
   near_dup_of       id of the kept record it nearly duplicates (None for the kept record)
-  near_dup_jaccard  exact shingle Jaccard with near_dup_of (whole record text)
+  near_dup_jaccard  exact shingle Jaccard with near_dup_of (the compared text), always >= threshold
   near_dup_field    the field(s) where it differs from near_dup_of ("response", "prompt", ...)
-  near_dup_method   how the match was found: "minhash" (the embedding stage adds "embedding")
+  near_dup_method   how the match was found: "minhash"
+  near_dup_shared_block  the longest shared block cut out of this record's compared text (None: none)
   same_prompt_as    first record with the same normalised prompt but a different answer/label
   same_response_as  first record with the same normalised (non-empty) answer to another prompt
   conflicts_with    [{id, prompt_jaccard, answer_jaccard | label}] near-identical prompts, other answer
@@ -27,19 +33,24 @@ per cluster survives.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
-from curate.dedup.cluster import Edges, clusters, keep_rank
+from curate.dedup.cluster import Edges, keep_rank
 from curate.dedup.config import DedupConfig
 from curate.dedup.conflicts import find_conflicts
 from curate.dedup.exact import best_of_group, combine, label_keys
-from curate.dedup.minhash import shingle_sets
-from curate.dedup.pairs import similar_pairs
-from curate.dedup.verify import jaccard_pairs
+from curate.dedup.keep import keep_verified
+from curate.dedup.minhash import ShingleSets, shingle_sets
+from curate.dedup.shared import SharedText, shared_blocks
+from curate.errors import CurateError, did_you_mean
 from curate.stages import register_stage
 
 COLUMNS = ("exact_dup_of", "exact_dup_field", "near_dup_cluster", "near_dup_of", "near_dup_jaccard",
-           "near_dup_field", "near_dup_method", "same_prompt_as", "same_response_as", "conflicts_with")
+           "near_dup_field", "near_dup_method", "near_dup_shared_block", "same_prompt_as", "same_response_as",
+           "conflicts_with")
+ROLE_FIELDS = {"prompt": "user", "response": "assistant"}  # canonical names: every turn of that role
 
 
 def record_texts(batch: dict) -> list[str]:
@@ -52,6 +63,41 @@ def record_texts(batch: dict) -> list[str]:
     return out
 
 
+def field_names(batch: dict) -> list[str]:
+    """The names `fields:` accepts for this data: prompt, response and the source field names."""
+    names = dict.fromkeys(ROLE_FIELDS)
+    for fs in batch.get("fields") or ():
+        for f in fs or ():
+            names.setdefault(f["name"], None)
+    return list(names)
+
+
+def compared_texts(batch: dict, fields: list[str] | None) -> list[str]:
+    """The text each record is compared on: `record_texts`, or only the chosen fields, joined."""
+    if not fields:
+        return record_texts(batch)
+    known = field_names(batch)
+    bad = [f for f in fields if f not in known]
+    if bad:
+        raise CurateError(f"stage 'dedup': unknown field(s) {', '.join(repr(f) for f in bad)} in `fields`"
+                          f"{did_you_mean(bad[0], known)}; this data has: {', '.join(known)}",
+                          fix="under stages: dedup: fields: in the rules file (or --fields), list names from "
+                              "the ones this data has")
+    out = []
+    for k in range(len(batch["id"])):
+        parts = []
+        for name in fields:
+            if name in ROLE_FIELDS:
+                msgs = batch["messages"][k] or ()
+                turns = [m["content"] for m in msgs if m["role"] == ROLE_FIELDS[name]]
+                parts += turns if msgs else [batch[name][k] or ""]
+            else:
+                parts += [f["text"] for f in (batch.get("fields") or [[]] * len(batch["id"]))[k] or ()
+                          if f["name"] == name]
+        out.append("\n".join(p for p in parts if p))
+    return out
+
+
 def _kind(batch: dict) -> str:
     fmts = set(batch["format"])
     if fmts & {"classification"}:
@@ -61,86 +107,117 @@ def _kind(batch: dict) -> str:
     return "sft"
 
 
-@register_stage("dedup", config=DedupConfig, columns=COLUMNS, version="2")
+@register_stage("dedup", config=DedupConfig, columns=COLUMNS, version="3")
 def dedup(batch: dict[str, list], *, config: DedupConfig) -> dict[str, list]:
-    """Exact and near-duplicate clusters with evidence, per-field exact matches, conflicting answers."""
+    """Exact and near-duplicates verified against the kept record, shared text found, per-field matches, conflicts."""
     return find_duplicates(batch, config)[0]
 
 
+@dataclass
+class Compared:
+    """What the near-duplicate step compares, computed once (the stage and --calibrate share it)."""
+
+    kind: str  # "sft", "classification" or "text"
+    rec_sets: ShingleSets  # the compared text of each record (record_texts or the chosen fields)
+    prompt_sets: ShingleSets
+    resp_sets: ShingleSets | None
+    pkey: np.ndarray  # exact keys of the prompt, the answer, the label
+    rkey: np.ndarray
+    lkey: np.ndarray
+    rank: np.ndarray  # keep_rank: lower is kept first
+    rep: np.ndarray  # best-ranked identical record of each record (-1: empty text)
+    shared: SharedText  # blocks most records share, cut out of the compared text
+    near_sets: ShingleSets  # the compared text without the shared blocks
+
+
+def prepare(batch: dict[str, list], config: DedupConfig) -> Compared:
+    n = len(batch["id"])
+    texts = compared_texts(batch, config.fields)  # validates `fields`
+    kind = _kind(batch)
+    sft = kind == "sft"
+    sh = dict(shingle=config.shingle, ngram=config.ngram)
+    rec_sets = shingle_sets(texts, **sh)
+    prompt_sets = shingle_sets(batch["prompt"], **sh) if sft or config.fields else rec_sets
+    resp_sets = shingle_sets(batch["response"], **sh) if sft else None
+    pkey = prompt_sets.doc_keys
+    rkey = resp_sets.doc_keys if sft else np.zeros(n, np.uint64)
+    lkey = label_keys(batch["label"]) if kind == "classification" else np.zeros(n, np.uint64)
+    rec_key = combine(rec_sets.doc_keys, lkey) if config.fields else combine(pkey, rkey, lkey)
+    lengths = [len(r) if sft else len(p) for p, r in zip(batch["prompt"], batch["response"])]
+    rank = keep_rank(config.keep, lengths=lengths, n=n)
+    # exact: identical normalised records (or chosen fields); exact takes precedence over near
+    rep = best_of_group(rec_key, rank, rec_sets.sizes > 0)
+    # shared text: blocks most (distinct) records carry do not count as similarity
+    reps = np.flatnonzero(rep == np.arange(n))
+    shared = shared_blocks(texts, share=config.shared_share, min_chars=config.shared_min_chars, active=reps)
+    near_sets = shingle_sets(shared.texts, **sh) if shared.blocks else rec_sets
+    return Compared(kind, rec_sets, prompt_sets, resp_sets, pkey, rkey, lkey, rank, rep, shared, near_sets)
+
+
+def near_duplicates(c: Compared, config: DedupConfig, threshold: float | None = None):
+    """One record per exact group, best first, each verified against the records kept so far:
+    (kept record each one near-duplicates or -1, Jaccard to it)."""
+    n = len(c.rep)
+    reps = np.flatnonzero(c.rep == np.arange(n))
+    order = reps[np.argsort(c.rank[reps], kind="stable")]
+    return keep_verified(c.near_sets, order, threshold=config.threshold if threshold is None else threshold,
+                         num_perm=config.num_perm, seed=config.seed, recall=config.recall,
+                         same=c.lkey if c.kind == "classification" else None)
+
+
 def find_duplicates(batch: dict[str, list], config: DedupConfig) -> tuple[dict[str, list], Edges]:
-    """The stage's columns, plus the verified duplicate edges (exact copy -> its group's kept
-    record, near pairs between groups): what bench/dedup.py scores."""
+    """The stage's columns, plus the decisions as edges (exact copy -> the best identical record,
+    near-duplicate -> the kept record it was verified against): what bench/dedup.py scores."""
     ids = list(batch["id"])
     n = len(ids)
     out = {c: [None] * n for c in COLUMNS}
     out["conflicts_with"] = [[] for _ in range(n)]
     if n == 0:
+        compared_texts(batch, config.fields)  # bad field names are an error even on an empty file
         return out, Edges()
-    kind = _kind(batch)
-    sft = kind == "sft"
-    rec_sets = shingle_sets(record_texts(batch), shingle=config.shingle, ngram=config.ngram)
-    prompt_sets = shingle_sets(batch["prompt"], shingle=config.shingle, ngram=config.ngram) if sft else rec_sets
-    resp_sets = shingle_sets(batch["response"], shingle=config.shingle, ngram=config.ngram) if sft else None
-    pkey = prompt_sets.doc_keys
-    rkey = resp_sets.doc_keys if sft else np.zeros(n, np.uint64)
-    lkey = label_keys(batch["label"]) if kind == "classification" else np.zeros(n, np.uint64)
-    rec_key = combine(pkey, rkey, lkey)
-    lengths = [len(r) if sft else len(p) for p, r in zip(batch["prompt"], batch["response"])]
-    rank = keep_rank(config.keep, lengths=lengths, n=n)
-    nonempty = rec_sets.sizes > 0
-
-    # exact: identical normalised records
-    rep = best_of_group(rec_key, rank, nonempty)
-    edges = Edges()
+    c = prepare(batch, config)
+    kind, rep, pkey, rkey, lkey = c.kind, c.rep, c.pkey, c.rkey, c.lkey
     copies = np.flatnonzero((rep >= 0) & (rep != np.arange(n)))
-    edges.add(copies, rep[copies], 1.0, "exact")
+    dup_of, jac = near_duplicates(c, config)
+    near = np.flatnonzero(dup_of >= 0)
+    edges = Edges().add(copies, rep[copies], 1.0, "exact").add(near, dup_of[near], jac[near], "minhash")
 
-    # near: MinHash LSH over one record per exact group; classification joins only equal labels
-    reps = np.flatnonzero(rep == np.arange(n))
-    near = similar_pairs(rec_sets, threshold=config.threshold, num_perm=config.num_perm, seed=config.seed,
-                         recall=config.recall, active=reps)
-    pairs, jac = near.pairs, near.jaccard
-    if kind == "classification":
-        same_label = lkey[pairs[:, 0]] == lkey[pairs[:, 1]]
-        pairs, jac = pairs[same_label], jac[same_label]
-    edges.add(pairs[:, 0], pairs[:, 1], jac, "minhash")
-
-    cluster, kept = clusters(n, edges, rank)
-    _write_clusters(out, ids, cluster, kept, rec_key, pkey, rkey, rec_sets, edges, kind)
-    _write_field_matches(out, ids, pkey, rkey, lkey, prompt_sets.sizes > 0,
-                         resp_sets.sizes > 0 if sft else None, kind)
-    find_conflicts(out, ids, kind=kind, prompt_sets=prompt_sets, resp_sets=resp_sets, pkey=pkey, rkey=rkey,
+    kept = np.where(dup_of >= 0, dup_of, np.arange(n))
+    kept = np.where(rep >= 0, kept[np.maximum(rep, 0)], -1)  # an exact copy joins its record's kept record
+    cluster = _clusters(kept)
+    fields_label = "+".join(config.fields) if config.fields else None
+    for i in copies:
+        out["exact_dup_of"][i] = ids[rep[i]]
+        out["exact_dup_field"][i] = fields_label or {"sft": "prompt+response", "classification": "text+label",
+                                                     "text": "text"}[kind]
+    for i in near:
+        k = dup_of[i]
+        diff = [name for name, key in (("prompt", pkey), ("response", rkey)) if key[i] != key[k]]
+        out["near_dup_of"][i] = ids[k]
+        out["near_dup_jaccard"][i] = round(float(jac[i]), 4)
+        out["near_dup_field"][i] = fields_label or ("text" if kind != "sft" else "+".join(diff) or "prompt+response")
+        out["near_dup_method"][i] = "minhash"
+    for i in np.flatnonzero(cluster >= 0):
+        out["near_dup_cluster"][i] = int(cluster[i])
+    out["near_dup_shared_block"] = c.shared.block
+    _write_field_matches(out, ids, pkey, rkey, lkey, c.prompt_sets.sizes > 0,
+                         c.resp_sets.sizes > 0 if c.resp_sets is not None else None, kind)
+    find_conflicts(out, ids, kind=kind, prompt_sets=c.prompt_sets, resp_sets=c.resp_sets, pkey=pkey, rkey=rkey,
                    lkey=lkey, labels=batch["label"], cluster=cluster, config=config)
     return out, edges
 
 
-def _write_clusters(out, ids, cluster, kept, rec_key, pkey, rkey, rec_sets, edges: Edges, kind) -> None:
-    members = np.flatnonzero(cluster >= 0)
-    for i in members:
-        out["near_dup_cluster"][i] = int(cluster[i])
-    dropped = members[kept[members] != members]
-    exact = dropped[rec_key[dropped] == rec_key[kept[dropped]]]
-    near = dropped[rec_key[dropped] != rec_key[kept[dropped]]]
-    field = {"sft": "prompt+response", "classification": "text+label", "text": "text"}[kind]
-    for i in exact:
-        out["exact_dup_of"][i] = ids[kept[i]]
-        out["exact_dup_field"][i] = field
-    if len(near) == 0:
-        return
-    jac = jaccard_pairs(rec_sets, np.stack([near, kept[near]], axis=1))
-    # the method of the strongest edge touching each record (later blocks, e.g. embedding, add theirs)
-    ei, ej, sim, method = edges.arrays()
-    order = np.argsort(sim, kind="stable")
-    best_method = np.full(len(ids), "minhash", dtype=object)
-    best_method[ei[order]] = method[order]
-    best_method[ej[order]] = method[order]
-    for i, j in zip(near, jac):
-        k = kept[i]
-        diff = [name for name, key in (("prompt", pkey), ("response", rkey)) if key[i] != key[k]]
-        out["near_dup_of"][i] = ids[k]
-        out["near_dup_jaccard"][i] = round(float(j), 4)
-        out["near_dup_field"][i] = "text" if kind != "sft" else "+".join(diff) or "prompt+response"
-        out["near_dup_method"][i] = "minhash" if best_method[i] == "exact" else best_method[i]
+def _clusters(kept: np.ndarray) -> np.ndarray:
+    """Cluster id per record (-1: none): kept records with at least one duplicate, numbered in
+    dataset order of the kept record, so ids are stable for the same data and configuration."""
+    n = len(kept)
+    cluster = np.full(n, -1, dtype=np.int64)
+    valid = kept >= 0
+    size = np.bincount(kept[valid], minlength=n)
+    member = valid & (size[np.maximum(kept, 0)] > 1)
+    heads = np.unique(kept[member])
+    cluster[member] = np.searchsorted(heads, kept[member])
+    return cluster
 
 
 def _write_field_matches(out, ids, pkey, rkey, lkey, prompt_ok, resp_ok, kind) -> None:

@@ -9,6 +9,8 @@ from __future__ import annotations
 import numpy as np
 
 from curate.checks.registry import CheckResult, SkipCheck, rate_check, register_check
+from curate.dedup.checks import shared_summary
+from curate.dedup.shared import describe
 from curate.embed import plots
 from curate.embed.coverage import CoverageConfig, coverage_report, describe_group
 from curate.embed.encode import dataset_texts, embed_texts
@@ -186,7 +188,7 @@ def _already_duplicate(signals, i) -> bool:
 
 @register_check("max_semantic_duplicate_rate", needs=("embed", "semantic"), fix="drop")
 def max_semantic_duplicate_rate(signals, ctx, *, max_rate: float = 0.02) -> CheckResult:
-    """At most `max_rate` of the records paraphrase an earlier record (cosine >= threshold) that MinHash missed."""
+    """At most `max_rate` of the records paraphrase a kept record (cosine >= threshold to it) that MinHash missed."""
     n = len(signals)
     texts = dataset_texts(ctx.dataset, "prompt")
     pos = {rid: k for k, rid in enumerate(signals["id"])}
@@ -199,13 +201,18 @@ def max_semantic_duplicate_rate(signals, ctx, *, max_rate: float = 0.02) -> Chec
         mask.append(dup)
         ev.append(f"cosine {signals['semantic_dup_similarity'].iloc[i]:.3f} to {of}: "
                   f"'{_short(texts[pos[of]], 60)}'" if dup else "")
-    res = rate_check(signals, mask, ev, max_rate=max_rate, message="semantically duplicate an earlier record")
+    res = rate_check(signals, mask, ev, max_rate=max_rate, message="semantically duplicate a kept record")
     if caught:
         res.message += f"; {caught} more already reported by the dedup stage"
+    shared = shared_summary(list(signals["semantic_shared_block"]) if "semantic_shared_block" in signals else [])
     pairs = [{"record": rid, "duplicate_of": signals["semantic_dup_of"].iloc[pos[rid]],
               "similarity": signals["semantic_dup_similarity"].iloc[pos[rid]], "text": _short(texts[pos[rid]]),
               "original": _short(texts[pos[signals['semantic_dup_of'].iloc[pos[rid]]]])} for rid in res.flagged[:200]]
     res.details = {"table": pairs}
+    if shared:
+        res.details["shared_blocks"] = shared
+        res.details.setdefault("tables", {})["shared text, ignored when comparing"] = shared
+        res.message += f"; ignored when comparing, as shared text: {describe(shared)}"
     return res
 
 

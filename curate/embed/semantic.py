@@ -1,11 +1,20 @@
 """Semantic near-duplicates and semantic leakage: paraphrases MinHash cannot see.
 
 Word-shingle MinHash (the dedup stage) catches copies with small edits; two records that ask the
-same thing in other words share few 5-grams but sit at cosine >= ~0.95 in MiniLM space. Pairs above
-`threshold` are joined into clusters (union-find), with the same shape as the dedup stage's
-near-duplicate columns: a cluster id, the record each one duplicates (the cluster's first record,
-which is kept) and the evidence similarity. The check leaves out pairs the dedup stage already
-reported, so the two findings do not double count.
+same thing in other words share few 5-grams but sit at cosine >= ~0.95 in MiniLM space.
+
+Which record a paraphrase is removed for (SemHash's rule): records are visited in dataset order and
+one is removed only when its cosine to an already *kept* record is >= `threshold`; it names that
+record and that cosine (the number the decision was made on, always >= threshold). Otherwise it is
+kept. No union-find: A~B and B~C never removes C for A when C is far from A (issue 13: one
+union-find cluster held 63% of a tool-use set at 0.9, a record named a "duplicate" at a printed
+0.997 of one it sat at 0.83 to). A paraphrase of a paraphrase is caught only when it is itself
+close enough to a kept record.
+
+Text most records share (a tool preamble, a template; dedup/shared.py) is cut out before
+embedding, so it does not count as similarity; the longest block cut out of each record is a
+column, and the check reports the blocks once. Empty texts are never duplicates. The check leaves
+out records the dedup stage already reported, so the two findings do not double count.
 """
 
 from __future__ import annotations
@@ -14,56 +23,66 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from curate.dedup.shared import shared_blocks
 from curate.embed.encode import EmbedConfig, dataset_texts, embed_texts, record_texts
 from curate.stages import register_stage
 
 
 @dataclass
 class SemanticConfig(EmbedConfig):
-    threshold: float = 0.95  # cosine at or above which two training records are semantic duplicates
+    threshold: float = 0.95  # cosine to a kept record at or above which a training record is a semantic duplicate
     leak_threshold: float = 0.95  # cosine at or above which a training record leaks an eval record
+    shared_share: float = 0.1  # a text block in more than this share of records is template, not similarity (0: off)
+    shared_min_chars: int = 64  # shortest run of such shared text that is cut out before embedding
 
 
-def similar_pairs(vecs: np.ndarray, threshold: float, block: int = 1024) -> list[tuple[int, int, float]]:
-    """(i, j, cosine) with i < j and cosine >= threshold, blockwise so memory stays O(block x n)."""
-    out = []
-    for s in range(0, len(vecs), block):
-        m = vecs[s:s + block] @ vecs.T
-        rows, cols = np.nonzero(m >= threshold)
-        for r, c in zip(rows, cols):
-            if s + r < c:
-                out.append((int(s + r), int(c), float(m[r, c])))
-    return out
+def keep_verified(vecs: np.ndarray, threshold: float, *, candidate: np.ndarray | None = None,
+                  block: int = 1024) -> tuple[np.ndarray, np.ndarray]:
+    """Visit records in order; returns (kept record each one duplicates or -1, cosine to it).
+
+    Memory stays O(block x n); a row with no neighbour >= threshold at all is kept without a
+    Python-level step, so the cost is the matrix products plus one small step per similar record.
+    """
+    n = len(vecs)
+    dup_of = np.full(n, -1, dtype=np.int64)
+    sim = np.zeros(n, dtype=np.float64)
+    candidate = np.ones(n, dtype=bool) if candidate is None else np.asarray(candidate, dtype=bool)
+    kept = np.zeros(n, dtype=bool)
+    for s in range(0, n, block):
+        e = min(n, s + block)
+        m = vecs[s:e] @ vecs[:e].T
+        close = (m >= threshold) & candidate[None, :e]
+        for r in range(e - s):
+            i = s + r
+            if not candidate[i]:
+                continue
+            row_close = close[r, :i]
+            if row_close.any():
+                cand = np.flatnonzero(row_close & kept[:i])
+                if len(cand):
+                    j = cand[int(np.argmax(m[r, cand]))]
+                    dup_of[i], sim[i] = j, float(m[r, j])
+                    continue
+            kept[i] = True
+    return dup_of, sim
 
 
-def clusters_from_pairs(n: int, pairs) -> np.ndarray:
-    parent = list(range(n))
-
-    def find(x):
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
-    for i, j, _ in pairs:
-        a, b = find(i), find(j)
-        if a != b:
-            parent[max(a, b)] = min(a, b)  # the root is the earliest record: the one that is kept
-    return np.array([find(i) for i in range(n)])
-
-
-def semantic_columns(vecs: np.ndarray, ids: list[str], eval_sets: list, eval_vecs: list, cfg: SemanticConfig) -> dict:
+def semantic_columns(vecs: np.ndarray, ids: list[str], eval_sets: list, eval_vecs: list, cfg: SemanticConfig,
+                     *, dup_vecs: np.ndarray | None = None, empty: np.ndarray | None = None) -> dict:
+    """`dup_vecs`: the vectors duplicates are found on (shared text cut out), default `vecs`;
+    `empty`: records whose compared text is empty (never duplicates)."""
     n = len(ids)
-    pairs = similar_pairs(vecs, cfg.threshold)
-    roots = clusters_from_pairs(n, pairs)
-    best = {}  # record -> best similarity to any member of its cluster
-    for i, j, s in pairs:
-        best[i], best[j] = max(best.get(i, 0), s), max(best.get(j, 0), s)
-    sizes = np.bincount(roots, minlength=n)
-    cluster_id = {r: c for c, r in enumerate(sorted({int(r) for r in roots if sizes[r] > 1}))}
-    cols = {"semantic_dup_cluster": [cluster_id.get(int(r), -1) for r in roots],
-            "semantic_dup_of": [ids[r] if r != i else None for i, r in enumerate(roots)],
-            "semantic_dup_similarity": [round(best[i], 4) if i in best else None for i in range(n)]}
+    dv = vecs if dup_vecs is None else dup_vecs
+    dup_of, sim = keep_verified(dv, cfg.threshold, candidate=None if empty is None else ~np.asarray(empty, bool))
+    kept_of = np.where(dup_of >= 0, dup_of, np.arange(n))
+    size = np.bincount(kept_of, minlength=n)
+    heads = np.flatnonzero(size > 1)
+    cluster_id = np.full(n, -1, dtype=np.int64)
+    member = size[kept_of] > 1
+    cluster_id[member] = np.searchsorted(heads, kept_of[member])
+    cols = {"semantic_dup_cluster": [int(c) for c in cluster_id],
+            "semantic_dup_of": [ids[j] if j >= 0 else None for j in dup_of],
+            "semantic_dup_similarity": [round(float(x), 4) if j >= 0 else None for j, x in zip(dup_of, sim)]}
     leak_of, leak_sim = [None] * n, [None] * n
     for ev, ev_vecs in zip(eval_sets, eval_vecs):
         if not len(ev_vecs) or not n:
@@ -77,12 +96,22 @@ def semantic_columns(vecs: np.ndarray, ids: list[str], eval_sets: list, eval_vec
     return cols
 
 
-@register_stage("semantic", config=SemanticConfig, inputs=("eval",), version="1",
+@register_stage("semantic", config=SemanticConfig, inputs=("eval",), version="2",
                 columns=("semantic_dup_cluster", "semantic_dup_of", "semantic_dup_similarity", "semantic_leak_of",
-                         "semantic_leak_similarity"))
+                         "semantic_leak_similarity", "semantic_shared_block"))
 def semantic(batch: dict[str, list], *, config: SemanticConfig, eval: list | None = None) -> dict[str, list]:
-    """Semantic near-duplicates (cosine >= threshold) within training, and semantic leakage into eval sets."""
-    vecs = embed_texts(record_texts(batch, config.side), config)
+    """Semantic duplicates (cosine >= threshold to a kept record) in training, and semantic leakage into eval sets."""
+    texts = record_texts(batch, config.side)
+    vecs = embed_texts(texts, config)
+    first: dict[str, int] = {}
+    for i, t in enumerate(texts):
+        first.setdefault(t, i)
+    shared = shared_blocks(texts, share=config.shared_share, min_chars=config.shared_min_chars,
+                           active=np.array(sorted(first.values()), dtype=np.int64))
+    dup_vecs = embed_texts(shared.texts, config) if shared.blocks else vecs
+    empty = np.array([not t.strip() for t in shared.texts], dtype=bool)
     eval_sets = list(eval or [])
     eval_vecs = [embed_texts(dataset_texts(ev, config.side), config) for ev in eval_sets]
-    return semantic_columns(vecs, list(batch["id"]), eval_sets, eval_vecs, config)
+    cols = semantic_columns(vecs, list(batch["id"]), eval_sets, eval_vecs, config, dup_vecs=dup_vecs, empty=empty)
+    cols["semantic_shared_block"] = shared.block
+    return cols

@@ -71,3 +71,23 @@ def test_second_run_reads_the_cached_signals_and_says_the_same(files, capsys):
     first = capsys.readouterr().out
     assert main(["dedup", train, "--eval", test]) == 0  # parquet round trip: None/NaN, lists of dicts
     assert capsys.readouterr().out == first
+
+
+def test_fields_on_the_command_line_and_a_bad_field_is_bad_input(files, capsys):
+    assert main(["dedup", files[0], "--json", "--fields", "prompt"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    # d and e ask the same question: by prompt alone they are duplicates, not a conflict
+    assert data["exact"]["evidence"]["e"] == "exact duplicate of d (prompt identical after normalisation)"
+    assert main(["dedup", files[0], "--fields", "promt"]) == 2
+    err = capsys.readouterr().err
+    assert "unknown field(s) 'promt'" in err and "did you mean 'prompt'" in err and "fix:" in err
+
+
+def test_fields_as_a_stage_parameter_in_a_rules_file(files, tmp_path, capsys):
+    rules = tmp_path / "rules.yaml"
+    rules.write_text("# curate audit DATA --rules rules.yaml\nstages: {dedup: {fields: [respnse]}}\n"
+                     "rules:\n  - {check: max_near_duplicate_rate, severity: error}\n")
+    assert main(["audit", files[0], "--rules", str(rules), "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert "did you mean 'response'" in err and "this data has: prompt, response" in err
+    assert "fix: under stages: dedup: fields:" in err  # nothing in the message is eaten as markup

@@ -67,3 +67,21 @@ def test_no_eval_set_gives_empty_lists(evals):
 def test_empty_training_set():
     ev = EvalSet("test", sft_batch([("e1", "q", "a")]))
     assert leakage(sft_batch([]), config=LeakageConfig(), eval=[ev])["leaks_into"] == []
+
+
+def test_each_named_eval_record_comes_with_the_jaccard_to_that_record():
+    import numpy as np
+
+    from curate.dedup.minhash import shingle_sets
+    from curate.dedup.verify import jaccard_pairs
+
+    train_text = "How do I freeze my lost card right now, today, from the app?"
+    near = ["How do I freeze my lost card right now, today, from the app please?",
+            "So how do I freeze my lost card right now, today, from the app?"]
+    ev = EvalSet("test", sft_batch([("e1", near[0], "x"), ("e2", near[1], "y")]))
+    train = sft_batch([("t1", train_text, "z")])
+    out = leakage(train, config=LeakageConfig(field="prompt"), eval=[ev])["leaks_into"][0]
+    sets = shingle_sets([train_text] + near, shingle="char", ngram=5)
+    want = jaccard_pairs(sets, np.array([[0, 1], [0, 2]]))
+    assert {d["id"]: d["similarity"] for d in out} == {"e1": round(want[0], 4), "e2": round(want[1], 4)}
+    assert [d["similarity"] for d in out] == sorted((d["similarity"] for d in out), reverse=True)
