@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from curate.embed.semantic import SemanticConfig, keep_verified, semantic_columns
+from curate.embed.semantic import SemanticConfig, keep_verified, number_keys, semantic_columns
 from tests.dedup.tool_data import PREAMBLE, request, rows as tool_rows
 from tests.embed.helpers import audit, prompts_file
 
@@ -38,6 +38,31 @@ def test_printed_similarity_is_the_cosine_to_the_named_kept_record():
         if of:
             assert s >= 0.95 and s == pytest.approx(float(vecs[i] @ vecs["abxd".index(of)]), abs=1e-4)
     assert cols["semantic_dup_cluster"] == [0, 0, -1, 0]
+
+
+@pytest.mark.parametrize("other, is_dup", [
+    ("A train travels 60 km in 2 hours. What is its speed?", True),
+    ("A train travels 80 km in 2 hours. What is its speed?", False),
+    ("A train travels 2 km in 60 hours. What is its speed?", True),  # the same numbers, another order
+    ("A train travels 1,000 km in 2 hours. What is its speed?", False),
+], ids=["same-numbers", "other-number", "same-multiset", "thousands"])
+def test_texts_with_other_numbers_are_not_duplicates_or_leaks(other, is_dup):
+    # GSM8K: the same story with other numbers is another problem, however close the vectors
+    texts = ["A train travels 60 km in 2 hours. What is its speed?", other]
+    v = fan([0.99])
+    keys = number_keys(texts)
+    dup_of, _ = keep_verified(v, 0.95, same=keys)
+    assert bool(dup_of[1] == 0) is is_dup
+    class Eval:
+        name, ids = "test", ["t0"]
+    cols = semantic_columns(v[1:], ["x"], [Eval], [v[:1]], SemanticConfig(threshold=0.95),
+                            keys=keys[1:], eval_keys=[keys[:1]])
+    assert (cols["semantic_leak_of"] == ["test:t0"]) is is_dup
+
+
+def test_number_keys_ignore_thousands_separators_and_words():
+    assert number_keys(["It costs $1,200 for 3 items"])[0] == number_keys(["3 items at 1200 dollars"])[0]
+    assert number_keys(["no numbers here"])[0] == number_keys(["none here either"])[0]
 
 
 def test_empty_texts_are_never_duplicates():
