@@ -45,7 +45,9 @@ def min_reference_coverage(signals, ctx, *, min_coverage: float = 0.8, level: st
     value = rep["record_coverage"] if level == "records" else rep["group_coverage"]
     groups = rep["groups"]
     bad = [g for g in groups if g["status"] != "covered"]
-    headline = "; ".join(describe_group(g) for g in sorted(bad, key=lambda g: -g["reference_records"])[:3])
+    # uncovered topics (nothing in training) first: they are what a team must write data for
+    headline = "; ".join(describe_group(g) for g in sorted(bad, key=lambda g: (g["status"] != "uncovered",
+                                                                              -g["reference_records"]))[:3])
     n = len(ref)
     kind = "classes" if rep["grouped_by"] == "label" else "clusters"
     msg = (f"{rep['record_coverage']:.0%} of {n} reference records have a training neighbour >= {similarity} "
