@@ -84,7 +84,10 @@ def run_stage(stage: Stage, dataset, cfg=None, *, inputs: dict | None = None, nu
         import pyarrow.parquet as pq
 
         # to_pydict keeps nested values as Python lists/dicts, exactly as a fresh run returns them
-        df = pd.DataFrame(pq.read_table(path).to_pydict())
+        stored = pq.read_table(path).to_pydict()
+        stored.pop("id", None)  # entries written before ids were left out
+        df = pd.DataFrame(decode_names(stored, dataset, inputs))
+        df.insert(0, "id", dataset.ids)  # not stored: ids can hold PII, and the fingerprint fixes them
         return df, StageRun(stage.name, time.perf_counter() - t0, True, len(df))
     batch = dataset.batch()
     if stage.row_local and num_proc > 1 and len(dataset) >= 1000:
@@ -102,8 +105,84 @@ def run_stage(stage: Stage, dataset, cfg=None, *, inputs: dict | None = None, nu
     df = pd.DataFrame(cols)
     df.insert(0, "id", dataset.ids)
     if use_cache:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)  # the cache quotes data: owner only
         tmp = path.with_suffix(".tmp")
-        df.to_parquet(tmp, index=False)
+        pd.DataFrame(encode_names(cols, dataset, inputs)).to_parquet(tmp, index=False)
         tmp.replace(path)  # atomic: a killed run never leaves a half-written cache entry
     return df, StageRun(stage.name, time.perf_counter() - t0, False, len(df))
+
+
+# ---- no raw PII in the cache ----------------------------------------------------------------------
+# Signal columns quote record ids and labels (`exact_dup_of`, `leaks_into`, `label_suggested`), and
+# an id or a label can hold PII (`user-jane.doe@example.org`). Those names are stored as tokens
+# (`<curate-name:3>`, an index into the dataset's own PII-bearing names) and turned back on read, so
+# a cache entry can only be read in full by someone who has the data it was computed from. A name
+# quoted inside longer text (evidence) is sanitised for good. See `curate cache info`.
+
+_NAME_TOKEN = "<curate-name:{}>"
+_NAME_CODECS: dict[tuple, tuple] = {}
+
+
+def _name_codec(dataset, inputs: dict):
+    """(name -> token, token -> name, sanitizer) for the PII-bearing ids and labels of these datasets."""
+    others = [d for v in (inputs or {}).values() if v for d in (v if isinstance(v, list) else [v])]
+    datasets = [dataset, *others]
+    key = tuple(d.fingerprint for d in datasets)
+    if key not in _NAME_CODECS:
+        from curate.report.sanitize import Sanitizer, name_values
+
+        found = name_values([_NamesOnly(d) for d in datasets])
+        san = Sanitizer({}, found)
+        names = [n for d in datasets for r in d.records for n in (r["id"], r.get("label")) if isinstance(n, str)]
+        pii_names = list(dict.fromkeys(n for n in names if san.pattern is not None and san.pattern.search(n)))
+        enc = {n: _NAME_TOKEN.format(i) for i, n in enumerate(pii_names)}
+        _NAME_CODECS.clear()  # one dataset (and its eval sets) at a time is the common case
+        _NAME_CODECS[key] = (enc, {t: n for n, t in enc.items()}, san)
+    return _NAME_CODECS[key]
+
+
+class _NamesOnly:
+    """A dataset's ids and labels without its path: the cache never holds the file name anyway."""
+
+    def __init__(self, d):
+        self.path, self.name, self.records = "", "", d.records
+
+
+def _map_strings(obj, fn):
+    if isinstance(obj, str):
+        return fn(obj)
+    if isinstance(obj, dict):
+        return {k: _map_strings(v, fn) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_map_strings(v, fn) for v in obj]
+    if type(obj).__name__ == "ndarray" and obj.dtype == object:
+        return [_map_strings(v, fn) for v in obj.tolist()]
+    return obj
+
+
+def _has_text(values: list) -> bool:
+    first = next((v for v in values if v is not None), None)
+    return isinstance(first, (str, dict, list, tuple)) and not (
+        isinstance(first, (list, tuple)) and first and isinstance(first[0], (int, float)))
+
+
+def encode_names(cols: dict[str, list], dataset, inputs: dict) -> dict[str, list]:
+    """The columns to store: PII-bearing ids/labels as tokens, names inside longer text sanitised."""
+    enc, _, san = _name_codec(dataset, inputs)
+    if san.pattern is None:
+        return cols
+
+    def one(s: str) -> str:
+        return enc[s] if s in enc else san.text(s)
+
+    return {c: [_map_strings(v, one) for v in vals] if _has_text(vals) else vals for c, vals in cols.items()}
+
+
+def decode_names(cols: dict[str, list], dataset, inputs: dict) -> dict[str, list]:
+    """The stored columns back as the stage returned them (tokens -> the dataset's own names)."""
+    text_cols = [c for c, vals in cols.items() if _has_text(vals)]
+    if not any("<curate-name:" in repr(cols[c]) for c in text_cols):
+        return cols
+    _, dec, _ = _name_codec(dataset, inputs)
+    return {c: [_map_strings(v, lambda s: dec.get(s, s)) for v in vals] if c in text_cols else vals
+            for c, vals in cols.items()}

@@ -46,10 +46,17 @@ def run(args) -> int:
 
 
 def print_verdict(result, con) -> None:
-    from rich.markup import escape
+    from rich.markup import escape as rich_escape
     from rich.table import Table
 
-    t = Table(title=f"curate audit: {result.dataset.name} ({len(result.dataset)} records, {result.dataset.format})",
+    from curate.report.sanitize import Sanitizer
+
+    san = getattr(result, "sanitizer", None) or Sanitizer.from_result(result)  # CI logs are outputs too
+
+    def escape(s: str) -> str:
+        return rich_escape(san.prose(s))
+
+    t = Table(title=f"curate audit: {escape(result.dataset.name)} ({len(result.dataset)} records, {result.dataset.format})",
               title_justify="left")
     for c in ("rule", "severity", "status", "value", "threshold", "flagged", "finding"):
         t.add_column(c, justify="right" if c in ("value", "threshold", "flagged") else "left",
