@@ -18,6 +18,7 @@ import dataclasses
 import hashlib
 import json
 import os
+import re
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -113,31 +114,28 @@ def run_stage(stage: Stage, dataset, cfg=None, *, inputs: dict | None = None, nu
 
 
 # ---- no raw PII in the cache ----------------------------------------------------------------------
-# Signal columns quote record ids and labels (`exact_dup_of`, `leaks_into`, `label_suggested`), and
-# an id or a label can hold PII (`user-jane.doe@example.org`). Those names are stored as tokens
-# (`<curate-name:3>`, an index into the dataset's own PII-bearing names) and turned back on read, so
-# a cache entry can only be read in full by someone who has the data it was computed from. A name
-# quoted inside longer text (evidence) is sanitised for good. See `curate cache info`.
+# Signal columns quote record ids and labels (`exact_dup_of`, `leaks_into`, `label_suggested`,
+# evidence text), and an id or a label can hold PII (`user-jane.doe@example.org`). Every PII value
+# found in the datasets' ids and labels is stored as a token (`<curate-name:3>`, an index into that
+# list, which only the data itself can rebuild) and turned back on read: a cached run returns exactly
+# what a fresh one did, and the cache file alone names nobody. See `curate cache info`.
 
-_NAME_TOKEN = "<curate-name:{}>"
+_TOKEN = re.compile(r"<curate-name:(\d+)>")
 _NAME_CODECS: dict[tuple, tuple] = {}
 
 
 def _name_codec(dataset, inputs: dict):
-    """(name -> token, token -> name, sanitizer) for the PII-bearing ids and labels of these datasets."""
+    """(pattern matching the PII values in these datasets' ids and labels, value -> token, [values])."""
     others = [d for v in (inputs or {}).values() if v for d in (v if isinstance(v, list) else [v])]
     datasets = [dataset, *others]
     key = tuple(d.fingerprint for d in datasets)
     if key not in _NAME_CODECS:
-        from curate.report.sanitize import Sanitizer, name_values
+        from curate.report.sanitize import name_values
 
-        found = name_values([_NamesOnly(d) for d in datasets])
-        san = Sanitizer({}, found)
-        names = [n for d in datasets for r in d.records for n in (r["id"], r.get("label")) if isinstance(n, str)]
-        pii_names = list(dict.fromkeys(n for n in names if san.pattern is not None and san.pattern.search(n)))
-        enc = {n: _NAME_TOKEN.format(i) for i, n in enumerate(pii_names)}
+        values = sorted(name_values([_NamesOnly(d) for d in datasets]), key=lambda v: (-len(v), v))
+        pattern = re.compile("|".join(re.escape(v) for v in values)) if values else None
         _NAME_CODECS.clear()  # one dataset (and its eval sets) at a time is the common case
-        _NAME_CODECS[key] = (enc, {t: n for n, t in enc.items()}, san)
+        _NAME_CODECS[key] = (pattern, {v: f"<curate-name:{i}>" for i, v in enumerate(values)}, values)
     return _NAME_CODECS[key]
 
 
@@ -163,26 +161,29 @@ def _map_strings(obj, fn):
 def _has_text(values: list) -> bool:
     first = next((v for v in values if v is not None), None)
     return isinstance(first, (str, dict, list, tuple)) and not (
-        isinstance(first, (list, tuple)) and first and isinstance(first[0], (int, float)))
+        isinstance(first, (list, tuple)) and len(first) > 0 and isinstance(first[0], (int, float)))
 
 
 def encode_names(cols: dict[str, list], dataset, inputs: dict) -> dict[str, list]:
-    """The columns to store: PII-bearing ids/labels as tokens, names inside longer text sanitised."""
-    enc, _, san = _name_codec(dataset, inputs)
-    if san.pattern is None:
+    """The columns to store: every PII value from an id or a label replaced by its token."""
+    pattern, enc, _ = _name_codec(dataset, inputs)
+    if pattern is None:
         return cols
 
     def one(s: str) -> str:
-        return enc[s] if s in enc else san.text(s)
+        return pattern.sub(lambda m: enc[m.group(0)], s)
 
     return {c: [_map_strings(v, one) for v in vals] if _has_text(vals) else vals for c, vals in cols.items()}
 
 
 def decode_names(cols: dict[str, list], dataset, inputs: dict) -> dict[str, list]:
-    """The stored columns back as the stage returned them (tokens -> the dataset's own names)."""
+    """The stored columns back as the stage returned them (tokens -> the dataset's own values)."""
     text_cols = [c for c, vals in cols.items() if _has_text(vals)]
     if not any("<curate-name:" in repr(cols[c]) for c in text_cols):
         return cols
-    _, dec, _ = _name_codec(dataset, inputs)
-    return {c: [_map_strings(v, lambda s: dec.get(s, s)) for v in vals] if c in text_cols else vals
-            for c, vals in cols.items()}
+    _, _, values = _name_codec(dataset, inputs)
+
+    def one(s: str) -> str:
+        return _TOKEN.sub(lambda m: values[int(m.group(1))] if int(m.group(1)) < len(values) else m.group(0), s)
+
+    return {c: [_map_strings(v, one) for v in vals] if c in text_cols else vals for c, vals in cols.items()}
