@@ -134,7 +134,8 @@ def _name_codec(dataset, inputs: dict):
 
         values = sorted(name_values([_NamesOnly(d) for d in datasets]), key=lambda v: (-len(v), v))
         pattern = re.compile("|".join(re.escape(v) for v in values)) if values else None
-        _NAME_CODECS.clear()  # one dataset (and its eval sets) at a time is the common case
+        if len(_NAME_CODECS) >= 4:  # one dataset (alone, and with its eval sets) at a time is the common case
+            _NAME_CODECS.clear()
         _NAME_CODECS[key] = (pattern, {v: f"<curate-name:{i}>" for i, v in enumerate(values)}, values)
     return _NAME_CODECS[key]
 

@@ -162,8 +162,20 @@ def span_values(ds, signals) -> dict[str, str]:
         for s in spans:
             text = texts.get(s["field"])
             if text is not None:
-                values[text[int(s["start"]):int(s["end"])]] = s["entity_type"]
+                start, end = _word_edges(text, int(s["start"]), int(s["end"]))
+                values[text[start:end]] = s["entity_type"]
     return values
+
+
+def _word_edges(text: str, start: int, end: int) -> tuple[int, int]:
+    """A span that ends or starts inside a word (`... Suite 019 CH` of `CHARLEROI`, `Christin` of
+    `Christine`) grows to the whole word: the rest of the word identifies as much, and the
+    whole-word match would never find the cut value."""
+    while start > 0 and text[start - 1].isalnum() and start < len(text) and text[start].isalnum():
+        start -= 1
+    while end < len(text) and text[end].isalnum() and end > 0 and text[end - 1].isalnum():
+        end += 1
+    return start, end
 
 
 def name_values(datasets) -> dict[str, str]:

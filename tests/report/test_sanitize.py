@@ -101,3 +101,23 @@ def test_signals_parquet_holds_no_raw_value_in_any_column(tmp_path, dtype):
     assert leaks([KEY, "jane@doeshop.org"], texts) == []
     assert table.column("id").to_pylist() == ["user-<EMAIL_ADDRESS_1>", "r2"]
     assert table.column("embedding").to_pylist() == [[0.1, 0.2], [0.3, 0.4]]
+
+
+def test_a_span_that_cuts_a_word_removes_the_whole_word():
+    from curate.report.sanitize import span_values
+
+    class D:
+        records = [{"fields": [{"name": "t", "text": "send it to 18 McPherson Road Suite 019 CHARLEROI, Christine"}]}]
+
+    text = D.records[0]["fields"][0]["text"]
+    spans = [{"field": "t", "start": text.index("18"), "end": text.index("CHARLEROI") + 2, "entity_type": "STREET_ADDRESS"},
+             {"field": "t", "start": text.index("Christine"), "end": text.index("Christine") + 8, "entity_type": "PERSON"}]
+
+    class S:
+        columns = ["pii_spans"]
+
+        def __getitem__(self, k):
+            return [spans]
+
+    san = Sanitizer(span_values(D(), S()))
+    assert san.text(text) == "send it to <STREET_ADDRESS>, <PERSON>"
