@@ -110,12 +110,12 @@ def test_audit_and_clean_write_no_planted_pii_and_touch_no_network(tmp_path, off
     doc = json.loads((out / "audit" / "audit.json").read_text())
     rules = {r["rule"]: r for r in doc["rules"]}
     assert len(rules["require_no_pii_in_answers"]["flagged_ids"]) == 3
-    ids = json.loads((out / "audit" / "audit.json").read_text())
     import pyarrow.parquet as pq
 
     sig_ids = pq.read_table(out / "audit" / "signals.parquet").column("id").to_pylist()
-    assert len(set(sig_ids)) == len(sig_ids) == 11 and "user-<EMAIL_ADDRESS_" in " ".join(sig_ids)
-    assert ids["dataset"]["path"].endswith(".jsonl") and "<EMAIL_ADDRESS_" in ids["dataset"]["path"]
+    assert len(set(sig_ids)) == len(sig_ids) == 11  # numbered placeholders keep ids apart
+    assert sig_ids[0].startswith("<EMAIL_ADDRESS_") and sig_ids[1].startswith("caller-<PHONE_NUMBER_")
+    assert doc["dataset"]["path"].endswith(".jsonl") and "<EMAIL_ADDRESS_" in doc["dataset"]["path"]
     # the places allowed to hold PII do
     assert KEY in (out / "clean" / "quarantine.jsonl").read_text() or KEY not in data.read_text()
     assert (tmp_path / "mapping.json").exists()
@@ -181,9 +181,12 @@ def test_onnxruntime_telemetry_is_off_once_curate_is_imported(tmp_path):
 def test_a_whole_audit_opens_no_internet_socket_under_strace(tmp_path):
     """Below Python: strace sees every connect() of the process and its children, DNS included."""
     data, _ = plant(tmp_path)
+    rules = tmp_path / "net.yaml"  # the stages that load presidio/tldextract and onnxruntime (the default model)
+    rules.write_text("rules:\n  - {check: require_no_pii_in_answers, severity: error}\n"
+                     "  - {check: max_semantic_duplicate_rate, severity: warn}\n")
     trace = tmp_path / "trace"
     r = subprocess.run(["strace", "-f", "-qq", "-e", "trace=connect,sendto,sendmsg", "-o", str(trace), sys.executable,
-                        "-m", "curate", "audit", str(data), "--out", str(tmp_path / "o")],
+                        "-m", "curate", "audit", str(data), "--rules", str(rules), "--out", str(tmp_path / "o")],
                        env=_ort_env(tmp_path), capture_output=True, text=True, timeout=600)
     if "PTRACE_TRACEME" in r.stderr or "Operation not permitted" in r.stderr:
         pytest.skip(f"strace cannot trace here: {r.stderr.strip()[:200]}")
