@@ -134,16 +134,22 @@ class Sanitizer:
         """(start, placeholder) for the longest tail of `s`, starting at a word edge, that begins a value."""
         longest = self._longest
         for i in range(max(0, len(s) - longest), len(s) - MIN_FRAGMENT + 1):
-            if i > 0 and s[i - 1].isalnum() and s[i].isalnum():
-                continue  # starts inside a word
+            if i > 0 and _word(s[i - 1]) and _word(s[i]):
+                continue  # starts inside a word (`_` included, as the whole-word match counts it)
             frag = s[i:]
             j = bisect.bisect_left(sorted_vals, frag)
+            if j < len(sorted_vals) and sorted_vals[j] == frag:
+                j += 1  # a whole value is the whole-word match's business, not a cut piece
             if j < len(sorted_vals) and sorted_vals[j].startswith(frag):
                 value = sorted_vals[j][::-1] if reverse else sorted_vals[j]
                 if distinctive_only and value not in self._distinctive:
                     continue
                 return i, self.replacement.get(value, "<PII>")
         return None
+
+
+def _word(c: str) -> bool:
+    return c.isalnum() or c == "_"
 
 
 def _alternation(vals: list[str]):

@@ -45,9 +45,11 @@ CUT = Sanitizer({KEY: "API_KEY", "Tr0ub4dor&3x": "PASSWORD", "mark.hughes@hughes
     ("call Jane D", "call <PERSON>"),
     ("the plan is fine", "the plan is fine"),  # ordinary words are nobody's prefix
     ("sk-", "sk-"),  # shorter than MIN_FRAGMENT: says nothing
-], ids=["tail", "before-ellipsis", "after-ellipsis", "quoted", "inside-not-an-edge", "name-cut", "plain", "too-short"])
+    ("STREET_ADDRESS in full_text", "STREET_ADDRESS in full_text"),  # a whole value inside an identifier
+], ids=["tail", "before-ellipsis", "after-ellipsis", "quoted", "inside-not-an-edge", "name-cut", "plain", "too-short",
+        "identifier-at-edge"])
 def test_cut_values_are_removed_at_cut_edges(text, expected):
-    assert CUT.text(text) == expected
+    assert Sanitizer({**CUT.types, "STREET": "PERSON"}).text(text) == expected
 
 
 def test_html_escaped_value_in_a_figure_is_removed():
