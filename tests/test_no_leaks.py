@@ -93,9 +93,9 @@ def test_audit_and_clean_write_no_planted_pii_and_touch_no_network(tmp_path, off
     out = tmp_path / "out"
     assert main(["audit", str(data), "--out", str(out / "audit")]) == 1
     assert main(["audit", str(labelled), "--out", str(out / "audit_cls")]) == 1
-    assert main(["clean", str(data), "--out", str(out / "clean")]) == 0
-    assert main(["clean", str(labelled), "--out", str(out / "clean_cls"), "--pii-mode", "pseudonymize",
+    assert main(["clean", str(data), "--out", str(out / "clean"), "--pii-mode", "pseudonymize",
                  "--keep-pii-mapping", str(tmp_path / "mapping.json")]) == 0
+    assert main(["clean", str(labelled), "--out", str(out / "clean_cls")]) == 0
     logs = capfd.readouterr()
     assert offline == [], f"network attempted: {offline}"
 
@@ -116,9 +116,9 @@ def test_audit_and_clean_write_no_planted_pii_and_touch_no_network(tmp_path, off
     assert len(set(sig_ids)) == len(sig_ids) == 11  # numbered placeholders keep ids apart
     assert sig_ids[0].startswith("<EMAIL_ADDRESS_") and sig_ids[1].startswith("caller-<PHONE_NUMBER_")
     assert doc["dataset"]["path"].endswith(".jsonl") and "<EMAIL_ADDRESS_" in doc["dataset"]["path"]
-    # the places allowed to hold PII do
-    assert KEY in (out / "clean" / "quarantine.jsonl").read_text() or KEY not in data.read_text()
-    assert (tmp_path / "mapping.json").exists()
+    # the places allowed to hold PII do: the removed duplicate as it was, the mapping asked for
+    assert f"dup-{EMAIL_ID}" in (out / "clean" / "quarantine.jsonl").read_text()
+    assert EMAIL_TEXT in (tmp_path / "mapping.json").read_text()
 
 
 def test_report_md_renders_no_live_markup_from_data(tmp_path):
