@@ -78,4 +78,6 @@ def run_audit(data, *, eval=(), reference=None, rules=None, load_kwargs: dict | 
 
 
 def default_out_dir(ds) -> Path:
-    return Path("curate-out") / ds.name
+    from curate.report.sanitize import safe_name
+
+    return Path("curate-out") / safe_name(ds.name)  # a file name can hold PII (export_jane@example.org.jsonl)

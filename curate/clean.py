@@ -122,15 +122,21 @@ def write_clean(result, cleaned: CleanResult, out_dir, *, pii_mode: str, mapping
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".curate-clean-", dir=out.parent))
     ds = result.dataset
+    from curate.report.sanitize import Sanitizer, safe_name
+
+    # quarantine.jsonl holds the removed records as they were (that is its job); everything else
+    # written here goes through the report's PII sanitiser, ids and the data file's name included
+    san = Sanitizer.from_result(result)
     try:
-        data_path = write_rows(ds, cleaned.kept_rows, output_path(ds, tmp))
+        stem = safe_name(Path(ds.path.rstrip("/")).stem, san)
+        data_path = write_rows(ds, cleaned.kept_rows, output_path(ds, tmp, stem))
         with (tmp / "quarantine.jsonl").open("w", encoding="utf-8") as f:
             for q in cleaned.quarantine:
                 f.write(json.dumps(q, ensure_ascii=False, default=str) + "\n")
         with (tmp / "changes.jsonl").open("w", encoding="utf-8") as f:
             for c in cleaned.changes:
-                f.write(json.dumps(c, ensure_ascii=False, default=str) + "\n")
-        manifest = {"source": ds.path, "source_fingerprint": ds.fingerprint, "rules_file": result.rules.path,
+                f.write(json.dumps(san.clean(c), ensure_ascii=False, default=str) + "\n")
+        manifest = {"source": san.text(ds.path), "source_fingerprint": ds.fingerprint, "rules_file": result.rules.path,
                     "pii_mode": pii_mode, "output": data_path.name, **cleaned.counts}
         (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
         out.mkdir(parents=True, exist_ok=True)

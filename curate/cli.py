@@ -23,6 +23,7 @@ COMMANDS = [
     "curate.commands.train",
     "curate.commands.eval",
     "curate.commands.runs",
+    "curate.commands.cache",
     "curate.commands.drift",
 ]
 

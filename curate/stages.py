@@ -18,6 +18,7 @@ import dataclasses
 import hashlib
 import json
 import os
+import re
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -86,7 +87,10 @@ def run_stage(stage: Stage, dataset, cfg=None, *, inputs: dict | None = None, nu
         import pyarrow.parquet as pq
 
         # to_pydict keeps nested values as Python lists/dicts, exactly as a fresh run returns them
-        df = pd.DataFrame(pq.read_table(path).to_pydict())
+        stored = pq.read_table(path).to_pydict()
+        stored.pop("id", None)  # entries written before ids were left out
+        df = pd.DataFrame(decode_names(stored, dataset, inputs))
+        df.insert(0, "id", dataset.ids)  # not stored: ids can hold PII, and the fingerprint fixes them
         return df, StageRun(stage.name, time.perf_counter() - t0, True, len(df))
     batch = dataset.batch()
     if stage.row_local and num_proc > 1 and len(dataset) >= 1000:
@@ -104,12 +108,89 @@ def run_stage(stage: Stage, dataset, cfg=None, *, inputs: dict | None = None, nu
     df = pd.DataFrame(cols)
     df.insert(0, "id", dataset.ids)
     if use_cache:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)  # the cache quotes data: owner only
         # a name of our own: two audits of the same file at once write the same entry (curate/atomic.py)
         tmp = tmp_path(path)
         try:
-            df.to_parquet(tmp, index=False)
+            pd.DataFrame(encode_names(cols, dataset, inputs)).to_parquet(tmp, index=False)
             publish(tmp, path)  # atomic: a killed run never leaves a half-written cache entry
         finally:
             discard(tmp)
     return df, StageRun(stage.name, time.perf_counter() - t0, False, len(df))
+
+
+# ---- no raw PII in the cache ----------------------------------------------------------------------
+# Signal columns quote record ids and labels (`exact_dup_of`, `leaks_into`, `label_suggested`,
+# evidence text), and an id or a label can hold PII (`user-jane.doe@example.org`). Every PII value
+# found in the datasets' ids and labels is stored as a token (`<curate-name:3>`, an index into that
+# list, which only the data itself can rebuild) and turned back on read: a cached run returns exactly
+# what a fresh one did, and the cache file alone names nobody. See `curate cache info`.
+
+_TOKEN = re.compile(r"<curate-name:(\d+)>")
+_NAME_CODECS: dict[tuple, tuple] = {}
+
+
+def _name_codec(dataset, inputs: dict):
+    """(pattern matching the PII values in these datasets' ids and labels, value -> token, [values])."""
+    others = [d for v in (inputs or {}).values() if v for d in (v if isinstance(v, list) else [v])]
+    datasets = [dataset, *others]
+    key = tuple(d.fingerprint for d in datasets)
+    if key not in _NAME_CODECS:
+        from curate.report.sanitize import name_values
+
+        values = sorted(name_values([_NamesOnly(d) for d in datasets]), key=lambda v: (-len(v), v))
+        pattern = re.compile("|".join(re.escape(v) for v in values)) if values else None
+        if len(_NAME_CODECS) >= 4:  # one dataset (alone, and with its eval sets) at a time is the common case
+            _NAME_CODECS.clear()
+        _NAME_CODECS[key] = (pattern, {v: f"<curate-name:{i}>" for i, v in enumerate(values)}, values)
+    return _NAME_CODECS[key]
+
+
+class _NamesOnly:
+    """A dataset's ids and labels without its path: the cache never holds the file name anyway."""
+
+    def __init__(self, d):
+        self.path, self.name, self.records = "", "", d.records
+
+
+def _map_strings(obj, fn):
+    if isinstance(obj, str):
+        return fn(obj)
+    if isinstance(obj, dict):
+        return {k: _map_strings(v, fn) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_map_strings(v, fn) for v in obj]
+    if type(obj).__name__ == "ndarray" and obj.dtype == object:
+        return [_map_strings(v, fn) for v in obj.tolist()]
+    return obj
+
+
+def _has_text(values: list) -> bool:
+    first = next((v for v in values if v is not None), None)
+    return isinstance(first, (str, dict, list, tuple)) and not (
+        isinstance(first, (list, tuple)) and len(first) > 0 and isinstance(first[0], (int, float)))
+
+
+def encode_names(cols: dict[str, list], dataset, inputs: dict) -> dict[str, list]:
+    """The columns to store: every PII value from an id or a label replaced by its token."""
+    pattern, enc, _ = _name_codec(dataset, inputs)
+    if pattern is None:
+        return cols
+
+    def one(s: str) -> str:
+        return pattern.sub(lambda m: enc[m.group(0)], s)
+
+    return {c: [_map_strings(v, one) for v in vals] if _has_text(vals) else vals for c, vals in cols.items()}
+
+
+def decode_names(cols: dict[str, list], dataset, inputs: dict) -> dict[str, list]:
+    """The stored columns back as the stage returned them (tokens -> the dataset's own values)."""
+    text_cols = [c for c, vals in cols.items() if _has_text(vals)]
+    if not any("<curate-name:" in repr(cols[c]) for c in text_cols):
+        return cols
+    _, _, values = _name_codec(dataset, inputs)
+
+    def one(s: str) -> str:
+        return _TOKEN.sub(lambda m: values[int(m.group(1))] if int(m.group(1)) < len(values) else m.group(0), s)
+
+    return {c: [_map_strings(v, one) for v in vals] if c in text_cols else vals for c, vals in cols.items()}

@@ -60,8 +60,15 @@ def run(args) -> int:
 
 
 def print_verdict(result, con) -> None:
-    from rich.markup import escape
+    from rich.markup import escape as rich_escape
     from rich.table import Table
+
+    from curate.report.sanitize import Sanitizer
+
+    san = getattr(result, "sanitizer", None) or Sanitizer.from_result(result)  # CI logs are outputs too
+
+    def escape(s: str) -> str:
+        return rich_escape(san.prose(s))
 
     ds = result.dataset
     t = Table(title=f"curate audit: {escape(ds.name)} ({len(ds)} records, {ds.format})\n{escape(ds.mapping.explain())}",

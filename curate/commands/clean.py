@@ -66,7 +66,9 @@ def run(args) -> int:
                           fix="run `curate audit` to see the traceback in the report")
     cleaned = clean(result, pii_mode=args.pii_mode, seed=args.seed, fix_warned=args.fix_warned)
     m = write_clean(result, cleaned, args.out, pii_mode=args.pii_mode, mapping_file=args.keep_pii_mapping)
-    t = Table(title=f"curate clean: {escape(ds.name)}", title_justify="left", show_header=False)
+    from curate.report.sanitize import safe_name
+
+    t = Table(title=f"curate clean: {escape(safe_name(ds.name))}", title_justify="left", show_header=False)
     for k in ("input", "kept", "quarantined", "changed_records", "changes"):
         t.add_row(k.replace("_", " "), str(m[k]))
     for k, v in m["quarantined_by_rule"].items():

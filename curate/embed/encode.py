@@ -180,6 +180,11 @@ class OnnxEmbedder:
         import onnxruntime as ort
         from transformers import AutoTokenizer
 
+        # ORT_DISABLE_TELEMETRY (set in curate/__init__.py) stops the process-level event; this
+        # stops session events too, for an onnxruntime that some other import loaded first
+        if hasattr(ort, "disable_telemetry_events"):
+            ort.disable_telemetry_events()
+
         from curate.embed.onnx_export import export
 
         onnx_file, self.precision = export(path, quantized)

@@ -87,13 +87,14 @@ def render_html(result, doc: dict, san) -> str:
     from curate.checks import CHECKS
 
     ds = result.dataset
+    info = doc["dataset"]  # path and name already sanitised: a file name can hold PII
     by_id = {r["id"]: r for r in ds.records}
     g = doc["gate"]
     verdict = "pass" if g["passed"] else "fail"
-    parts = [f"<!doctype html><html lang=en><head><meta charset=utf-8><title>curate audit: {_e(ds.name)}</title>"
+    parts = [f"<!doctype html><html lang=en><head><meta charset=utf-8><title>curate audit: {_e(info['name'])}</title>"
              f"<meta name=viewport content='width=device-width,initial-scale=1'><style>{CSS}</style></head><body><main>",
-             f"<h1>curate audit: {_e(ds.name)}</h1>",
-             f"<p class=muted>{_e(ds.path)} · {len(ds)} records · format {_e(ds.format)} · fingerprint "
+             f"<h1>curate audit: {_e(info['name'])}</h1>",
+             f"<p class=muted>{_e(info['path'])} · {len(ds)} records · format {_e(ds.format)} · fingerprint "
              f"<code>{_e(ds.fingerprint[:16])}</code> · rules {_e(doc['rules_file'])} · curate {_e(doc['tool']['version'])}</p>"]
     failed = ", ".join(g["failed_rules"]) or "none"
     parts.append(f'<div class="verdict {verdict}" id="verdict"><b>Gate {"PASSED" if g["passed"] else "FAILED"}</b><br>'
@@ -107,7 +108,7 @@ def render_html(result, doc: dict, san) -> str:
         f"<td class=num>{o['flagged']}</td><td>{_e(o['message'])}</td></tr>" for o in doc["rules"])
     parts.append("<h2>Rules</h2><div class=card><table id=rules><thead><tr><th>rule</th><th>severity</th><th>status</th>"
                  f"<th>value</th><th>threshold</th><th>flagged</th><th>finding</th></tr></thead><tbody>{rows}</tbody></table></div>")
-    parts.append(_overview(result, doc))
+    parts.append(_overview(result, doc, san))
     # one section per rule
     parts.append("<h2>Findings by rule</h2>")
     for o, raw in zip(doc["rules"], result.outcomes):
@@ -129,9 +130,10 @@ def render_html(result, doc: dict, san) -> str:
         for title, trows in tables.items():
             sec.append((f"<h4>{_e(title)}</h4>" if title else "") + _table(list(trows), san))
         if o["examples"]:
+            # doc ids are sanitised; the raw ones (same order) find the record
             ex = "".join(f"<tr><td>{_e(x['id'])}</td><td class=ev>{_e(x['evidence'])}</td>"
-                         f"<td class=ev>{_e(_excerpt(by_id[x['id']], san)) if x['id'] in by_id else ''}</td></tr>"
-                         for x in o["examples"])
+                         f"<td class=ev>{_e(_excerpt(by_id[rid], san)) if rid in by_id else ''}</td></tr>"
+                         for x, rid in zip(o["examples"], raw.flagged))
             sec.append(f"<table><thead><tr><th>id</th><th>evidence</th><th>record</th></tr></thead><tbody>{ex}</tbody></table>")
         sec.append("</section>")
         parts.append("".join(sec))
@@ -145,7 +147,7 @@ def render_html(result, doc: dict, san) -> str:
 
 
 
-def _overview(result, doc) -> str:
+def _overview(result, doc, san) -> str:
     ds = result.dataset
     figs = []
     col = "length_tokens" if "length_tokens" in result.signals.columns else None
@@ -162,11 +164,11 @@ def _overview(result, doc) -> str:
     if ds.format == "classification":
         from collections import Counter
 
-        counts = Counter(r["label"] for r in ds.records).most_common()
+        counts = Counter(san.text(r["label"]) for r in ds.records).most_common()
         shown = counts if len(counts) <= 25 else counts[:12] + counts[-12:]
         figs.append(hbars([(k, v, v, "#4e79a7") for k, v in shown], title=f"records per label ({len(counts)} labels)"))
     info = (f"<table><tbody><tr><th>records</th><td>{len(ds)}</td></tr><tr><th>format</th><td>{_e(ds.format)}</td></tr>"
-            f"<tr><th>mapping</th><td>{_e(ds.mapping.describe())}</td></tr>"
+            f"<tr><th>mapping</th><td>{_e(doc['dataset']['mapping'])}</td></tr>"
             + "".join(f"<tr><th>eval set</th><td>{_e(e['path'])} ({e['records']} records)</td></tr>" for e in doc["eval_sets"])
             + (f"<tr><th>reference</th><td>{_e(doc['reference']['path'])} ({doc['reference']['records']} records)</td></tr>"
                if doc["reference"] else "")
@@ -187,7 +189,7 @@ def _flagged(result, san, by_id) -> str:
     rules = sorted({r for _, f in flagged for r in f})
     opts = "".join(f"<option>{_e(r)}</option>" for r in rules)
     rows = "".join(
-        f"<tr data-rules='{_e(' '.join(f))}'><td>{_e(i)}</td><td>{_e(', '.join(f))}</td>"
+        f"<tr data-rules='{_e(' '.join(f))}'><td>{_e(san.text(i))}</td><td>{_e(', '.join(f))}</td>"
         f"<td class=ev>{_e(san.text(' | '.join(evidence.get(i, []))[:500]))}</td><td class=ev>{_e(_excerpt(by_id[i], san))}</td></tr>"
         for i, f in flagged[:MAX_FLAGGED_ROWS])
     more = (f"<p class=muted>showing the first {MAX_FLAGGED_ROWS} of {len(flagged)}; all are in signals.parquet</p>"
