@@ -16,7 +16,8 @@ def add_parser(sub):
     p.add_argument("data", help="dataset file or directory")
     p.add_argument("--out", required=True, help="output folder")
     p.add_argument("--rules", default="default", help="rules whose flagged records are fixed (default: default)")
-    p.add_argument("--eval", action="append", default=[], metavar="FILE", help="eval sets (leaked records are dropped)")
+    p.add_argument("--eval", action="extend", nargs="+", default=[], metavar="FILE",
+                   help="eval sets / benchmarks: files, folders, hub ids (leaked and contaminated records are dropped)")
     p.add_argument("--reference", metavar="FILE", help="reference set, for rules that need one")
     p.add_argument("--pii-mode", default="redact", choices=["redact", "mask", "pseudonymize", "drop"],
                    help="how PII is scrubbed (default: redact, e.g. <EMAIL_ADDRESS>)")
@@ -38,6 +39,7 @@ def run(args) -> int:
     from curate.clean import clean, write_clean
     from curate.errors import CurateError
     from curate.load import load_dataset
+    from curate.load.benchmarks import load_eval_sets
     from curate.rules import load_rules
 
     if args.keep_pii_mapping and args.pii_mode != "pseudonymize":
@@ -45,10 +47,11 @@ def run(args) -> int:
                           fix="add --pii-mode pseudonymize, or drop --keep-pii-mapping")
     load_rules(args.rules)
     ds = load_from_args(args)
-    for p in args.eval + ([args.reference] if args.reference else []):
-        load_dataset(p)
+    evals = load_eval_sets(args.eval)  # bad eval/reference input fails here, before any output exists
+    if args.reference:
+        load_dataset(args.reference)
     with err_console.status("auditing…") as status:
-        result = run_audit(ds, eval=args.eval, reference=args.reference, rules=args.rules,
+        result = run_audit(ds, eval=evals, reference=args.reference, rules=args.rules,
                            progress=lambda m: status.update(f"auditing: {m}"))
     crashed = [o.rule for o in result.outcomes if o.status == "error"]
     if crashed:
