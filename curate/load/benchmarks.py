@@ -23,7 +23,7 @@ def _is_data_file(p: Path) -> bool:
 
 def expand_eval_paths(paths) -> list[tuple[str, str]]:
     """(path, name) per eval set: folders of benchmark files expanded, names made unique."""
-    found: list[tuple[str, str]] = []
+    found: list[tuple[str, str, str]] = []  # path, short name (stem), long name (folder/stem)
     for raw in paths:
         p = Path(str(raw))
         if p.is_dir() and not any((p / m).exists() for m in HF_DIR_MARKERS):
@@ -32,17 +32,19 @@ def expand_eval_paths(paths) -> list[tuple[str, str]]:
             if not files:
                 raise DataError(p, None, "a folder with no benchmark files in it",
                                 fix="put .jsonl/.json/.csv/.tsv/.parquet files (optionally .gz) in it, or pass files")
-            found += [(str(f), str(f.relative_to(p).with_name(file_stem(f)))) for f in files]
-        else:
-            found.append((str(raw), file_stem(raw) if p.exists() else str(raw)))
-    stems = [file_stem(Path(path)) if Path(path).exists() else name for path, name in found]
+            found += [(str(f), file_stem(f), str(f.relative_to(p).with_name(file_stem(f)))) for f in files]
+        elif p.exists():
+            found.append((str(raw), file_stem(p), f"{p.resolve().parent.name}/{file_stem(p)}"))
+        else:  # a hub id
+            found.append((str(raw), str(raw), str(raw)))
+    shorts = [short for _, short, _ in found]
     out, seen = [], set()
-    for (path, name), stem in zip(found, stems):
-        chosen = stem if stems.count(stem) == 1 else name
-        if chosen in seen:  # the same file twice, or two folders with the same layout
-            chosen = str(path)
-        seen.add(chosen)
-        out.append((path, chosen))
+    for path, short, long in found:
+        name = short if shorts.count(short) == 1 else long
+        if name in seen:  # the same file twice, or two folders with the same layout
+            name = path
+        seen.add(name)
+        out.append((path, name))
     return out
 
 
