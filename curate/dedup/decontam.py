@@ -34,10 +34,9 @@ n-grams, `ngram` the first overlapping n-gram (normalised words).
 from __future__ import annotations
 
 import string
-import sys
 import unicodedata
 from dataclasses import dataclass
-from functools import lru_cache
+from itertools import repeat
 
 import numpy as np
 
@@ -55,16 +54,24 @@ class DecontamConfig:
     chunk: int = 20000  # training records hashed per step (bounds memory on large data)
 
 
-@lru_cache(maxsize=1)
-def _delete_table() -> dict:
-    chars = {ord(c) for c in string.punctuation}
-    chars |= {i for i in range(sys.maxunicode + 1) if unicodedata.category(chr(i)).startswith("P")}
-    return dict.fromkeys(chars)
+class _Deletions(dict):
+    """str.translate table deleting punctuation: ASCII punctuation (lm-eval's `string.punctuation`)
+    and every Unicode P* character, decided per character on first sight (the full table would
+    take seconds to build)."""
+
+    def __missing__(self, code: int):
+        ch = chr(code)
+        value = None if ch in string.punctuation or unicodedata.category(ch).startswith("P") else code
+        self[code] = value
+        return value
+
+
+_DELETE = _Deletions()
 
 
 def words(text: str) -> list[str]:
     """lm-eval janitor's normalisation: lowercase, delete punctuation, split on whitespace."""
-    return (text or "").casefold().translate(_delete_table()).split()
+    return (text or "").casefold().translate(_DELETE).split()
 
 
 def _units(fields, prompt, response, *, benchmark: bool, n: int) -> list[list[str]]:
@@ -127,19 +134,19 @@ class _Flat:
 
 
 def _flatten(unit_lists, vocab: dict, *, grow: bool) -> tuple[_Flat, list[list[str]]]:
-    ids, starts, lengths, owner, texts = [], [], [], [], []
-    pos = 0
-    get = vocab.setdefault if grow else vocab.get
+    texts, lengths, owner = [], [], []
     for i, units in enumerate(unit_lists):
-        for w in units:
-            ids += [get(t, len(vocab)) for t in w] if grow else [get(t, -1) for t in w]
-            starts.append(pos)
-            lengths.append(len(w))
-            owner.append(i)
-            texts.append(w)
-            pos += len(w)
-    return (_Flat(np.asarray(ids, np.int64), np.asarray(starts, np.int64), np.asarray(lengths, np.int64),
-                  np.asarray(owner, np.int64)), texts)
+        texts += units
+        lengths += [len(w) for w in units]
+        owner += [i] * len(units)
+    flat_words = [t for w in texts for t in w]
+    if grow:
+        for t in flat_words:
+            vocab.setdefault(t, len(vocab))
+    ids = np.fromiter(map(vocab.get, flat_words, repeat(-1)), np.int64, count=len(flat_words))
+    lengths = np.asarray(lengths, np.int64)
+    starts = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64) if len(lengths) else lengths
+    return _Flat(ids, starts, lengths, np.asarray(owner, np.int64)), texts
 
 
 @dataclass
@@ -148,6 +155,22 @@ class _Index:
     hashes: np.ndarray
     items: np.ndarray
     pos: np.ndarray
+
+    def __post_init__(self):
+        # a one-bit-per-slot prefilter on the low hash bits (~16 slots per n-gram, so ~6% of the
+        # training windows that are not in the index reach the binary search)
+        size = 1 << int(min(max(np.ceil(np.log2(max(len(self.hashes), 1) * 16)), 16), 27))
+        self.mask = np.uint64(size - 1)
+        self.filter = np.zeros(size, bool)
+        self.filter[self.hashes & self.mask] = True
+
+    def lookup(self, h: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(which queries hit, first entry, end entry) for hashes `h`."""
+        maybe = np.flatnonzero(self.filter[h & self.mask])
+        lo = np.searchsorted(self.hashes, h[maybe], side="left")
+        hi = np.searchsorted(self.hashes, h[maybe], side="right")
+        hit = hi > lo
+        return maybe[hit], lo[hit], hi[hit]
 
 
 class BenchmarkIndex:
@@ -227,10 +250,8 @@ class BenchmarkIndex:
                 continue
             pos = pos[unknown_before[pos + L] == unknown_before[pos]]
             h = _window_hashes(word_codes, L)[pos]
-            lo = np.searchsorted(idx.hashes, h, side="left")
-            hi = np.searchsorted(idx.hashes, h, side="right")
-            hit = hi > lo
-            pos, lo, hi = pos[hit], lo[hit], hi[hit]
+            hit, lo, hi = idx.lookup(h)
+            pos = pos[hit]
             if len(pos) == 0:
                 continue
             cnt = hi - lo
