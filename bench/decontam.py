@@ -12,7 +12,7 @@ long item (case and punctuation changed), 0.5% contain a whole 8-12-word item in
 baseline finds only the planted records).
 
 Tools, each in a fresh subprocess so its peak memory is its own, same rules (13-grams,
-whole-text match for 8-12-word items, equal text for shorter ones, answers under 13 words ignored):
+whole-text match for 8-12-word items, equal text for shorter ones, benchmark questions only):
   curate    the `decontam` stage: numpy uint64 n-gram hashes, sorted index + searchsorted,
             every hit verified word by word, records streamed in chunks of 20,000
   baseline  lm-eval janitor style: a dict from 13-gram tuples (and whole short texts) to items,
@@ -109,8 +109,7 @@ def run_baseline(train, items, n=13, min_n=8):
     short: dict[tuple, set] = {}
     lengths = set()
     for it in items:
-        texts = [words(it["prompt"])] + ([w] if len(w := words(it["response"])) >= n else [])
-        for w in texts:
+        for w in [words(it["prompt"])]:  # questions only, as the stage's default (answers: false)
             if len(w) >= n:
                 for k in range(len(w) - n + 1):
                     grams.setdefault(tuple(w[k:k + n]), set()).add(it["id"])

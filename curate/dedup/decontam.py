@@ -6,10 +6,14 @@ EleutherAI lm-evaluation-harness `decontamination/janitor.py`). Normalisation fo
 janitor: lowercase, delete punctuation (ASCII punctuation and every Unicode P* character),
 split on whitespace.
 
-What is indexed, per benchmark item (each field on its own; an n-gram never spans two fields):
-  - its question/input texts (user role), at any length;
-  - its answers (assistant role) only when they have at least `n` words: a leaked solution is
-    contamination, but a short answer ("B", "Paris", "42") is shared by countless unrelated records.
+What is compared (each field on its own; an n-gram never spans two fields):
+  - benchmark side: an item's question/input texts (user role), as lm-eval's decontamination
+    compares each task's `doc_to_decontamination_query`; with `answers: true` also its answers of
+    at least `n` words (leaked solutions). Answers are off by default: an in-house eval set often
+    shares canned answer text with its training set by design, and short answers ("B", "42")
+    are shared by countless unrelated records;
+  - training side: every user and assistant text (a question quoted in an answer still leaks).
+  - system prompts never: one shared system prompt would make every record overlap every item.
 Texts shorter than `n` words have no n-gram. GPT-3 lowers n per benchmark to the 5th-percentile
 item length, never below 8 words; we apply the same floor per text:
   - `min_n` <= words < `n`: the whole text is one n-gram of its own length: a training text
@@ -50,6 +54,7 @@ MAX_LISTED = 5
 class DecontamConfig:
     n: int = 13  # n-gram length in words (GPT-3 appendix C; lm-eval decontamination)
     min_n: int = 8  # texts of min_n..n-1 words are one whole-text n-gram; shorter ones must equal a training text
+    answers: bool = False  # also index benchmark answers of >= n words (leaked solutions), not only questions
     max_items_per_ngram: int = 10  # an n-gram in more items of one benchmark is template text: ignored
     chunk: int = 20000  # training records hashed per step (bounds memory on large data)
 
@@ -74,14 +79,17 @@ def words(text: str) -> list[str]:
     return (text or "").casefold().translate(_DELETE).split()
 
 
-def _units(fields, prompt, response, *, benchmark: bool, n: int) -> list[list[str]]:
+def _units(fields, prompt, response, *, benchmark: bool, config: "DecontamConfig") -> list[list[str]]:
     """The normalised word lists compared, one per text field (see the module docstring)."""
     if fields is None:
         fields = [{"role": "user", "text": prompt}] + ([{"role": "assistant", "text": response}] if response else [])
     out = []
     for f in fields:
+        role = f.get("role")
+        if role == "system" or (benchmark and role == "assistant" and not config.answers):
+            continue
         w = words(f.get("text"))
-        if not w or (benchmark and f.get("role") == "assistant" and len(w) < n):
+        if not w or (benchmark and role == "assistant" and len(w) < config.n):
             continue
         out.append(w)
     return out
@@ -184,7 +192,7 @@ class BenchmarkIndex:
         for k, ds in enumerate(eval_sets):
             self.sets.append(ds.name)
             for rec in ds.records:
-                unit_lists.append(_units(rec.get("fields"), rec["prompt"], rec["response"], benchmark=True, n=config.n))
+                unit_lists.append(_units(rec.get("fields"), rec["prompt"], rec["response"], benchmark=True, config=config))
                 self.item_id.append(str(rec["id"]))
                 self.item_set.append(k)
         self.item_set = np.asarray(self.item_set, np.int64)
@@ -312,7 +320,7 @@ def decontam(batch: dict[str, list], *, config: DecontamConfig, eval: list | Non
     out: list = []
     for a in range(0, n, config.chunk):
         b = min(a + config.chunk, n)
-        units = [_units(fields[i], batch["prompt"][i], batch["response"][i], benchmark=False, n=config.n)
+        units = [_units(fields[i], batch["prompt"][i], batch["response"][i], benchmark=False, config=config)
                  for i in range(a, b)]
         out += index.match(units)
     return {"contaminated_by": out}
@@ -324,7 +332,7 @@ def benchmark_table(eval_sets, config: DecontamConfig) -> list[dict]:
     for ds in eval_sets:
         kinds = {"ngram": 0, "whole": 0, "equal": 0}
         for rec in ds.records:
-            units = _units(rec.get("fields"), rec["prompt"], rec["response"], benchmark=True, n=config.n)
+            units = _units(rec.get("fields"), rec["prompt"], rec["response"], benchmark=True, config=config)
             longest = max((len(u) for u in units), default=0)
             kinds["ngram" if longest >= config.n else "whole" if longest >= config.min_n else "equal"] += 1
         rows.append({"benchmark": ds.name, "items": len(ds), f"items_{config.n}gram": kinds["ngram"],

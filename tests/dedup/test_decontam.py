@@ -67,14 +67,30 @@ def test_match_rules(tmp_path, rid, prompt, kind):
         assert d["id"] == "q3" and d["n"] == 6 and d["ngram"] == "how do i unblock my pin"
 
 
-def test_long_answers_count_and_chunks_do_not_change_results(tmp_path):
+@pytest.mark.parametrize("answers,expect", [(False, []), (True, ["q1"])], ids=["questions-only", "answers-too"])
+def test_long_answers_count_only_when_asked_and_chunks_do_not_change_results(tmp_path, answers, expect):
     solution = "First add the two numbers then divide the total by three and round the result down to the nearest whole"
     b = bench(tmp_path, [("q1", "What is the mean?", solution)])
     rows = [(f"r{i}", "Unrelated question number %d" % i, "unrelated answer") for i in range(5)]
     rows.append(("leak", "Explain", "Sure. " + solution + " number."))
-    one = run(tmp_path, rows, [b], chunk=1)
-    assert one == run(tmp_path, rows, [b])
-    assert [d["id"] for d in one["leak"]] == ["q1"] and all(one[f"r{i}"] == [] for i in range(5))
+    one = run(tmp_path, rows, [b], chunk=1, answers=answers)
+    assert one == run(tmp_path, rows, [b], answers=answers)
+    assert [d["id"] for d in one["leak"]] == expect and all(one[f"r{i}"] == [] for i in range(5))
+
+
+def test_a_shared_system_prompt_is_not_contamination(tmp_path):
+    system = "You are a friendly support assistant for Pennywise a mobile banking app answer briefly and politely always"
+
+    def chat(path, rows):
+        path.write_text("".join(json.dumps({"id": i, "messages": [
+            {"role": "system", "content": system}, {"role": "user", "content": q},
+            {"role": "assistant", "content": "ok"}]}) + "\n" for i, q in rows))
+        return load_dataset(str(path))
+
+    b = chat(tmp_path / "bench.jsonl", [("q1", "How do I freeze my card?")])
+    ds = chat(tmp_path / "train.jsonl", [("t1", "Where is my transfer?"), ("t2", "how do I freeze my card")])
+    out = decontam(ds.batch(), config=DecontamConfig(), eval=[b])["contaminated_by"]
+    assert out[0] == [] and [d["match"] for d in out[1]] == ["equal"]
 
 
 def test_template_ngrams_shared_by_many_items_are_ignored(tmp_path):
