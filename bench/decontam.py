@@ -45,10 +45,11 @@ def make_data(n_train: int, n_items: int, seed: int = 0):
     rng = np.random.default_rng(seed)
     vocab = _vocab(rng)
     probs = 1.0 / np.arange(1, len(vocab) + 1) ** 1.05
-    probs /= probs.sum()
+    cdf = np.cumsum(probs / probs.sum())
 
-    def words(lo, hi):
-        return [vocab[i] for i in rng.choice(len(vocab), int(rng.integers(lo, hi + 1)), p=probs)]
+    def words(lo, hi):  # inverse-CDF sampling: rng.choice(p=...) rebuilds the CDF on every call
+        idx = np.minimum(np.searchsorted(cdf, rng.random(int(rng.integers(lo, hi + 1)))), len(vocab) - 1)
+        return [vocab[i] for i in idx]
 
     def render(ws):
         return " ".join(w.upper() if rng.random() < 0.05 else w + ("," if rng.random() < 0.05 else "") for w in ws)
