@@ -14,7 +14,7 @@ baseline finds only the planted records).
 Tools, each in a fresh subprocess so its peak memory is its own, same rules (13-grams,
 whole-text match for 8-12-word items, equal text for shorter ones, benchmark questions only):
   curate    the `decontam` stage: numpy uint64 n-gram hashes, sorted index + searchsorted,
-            every hit verified word by word, records streamed in chunks of 20,000
+            every hit verified word by word, records streamed in chunks of 5,000
   baseline  lm-eval janitor style: a dict from 13-gram tuples (and whole short texts) to items,
             each training record's tuples looked up one by one in Python
 Prints records/s (tokenising included), peak RSS, and recall/precision on the planted records.

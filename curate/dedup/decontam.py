@@ -56,7 +56,7 @@ class DecontamConfig:
     min_n: int = 8  # texts of min_n..n-1 words are one whole-text n-gram; shorter ones must equal a training text
     answers: bool = False  # also index benchmark answers of >= n words (leaked solutions), not only questions
     max_items_per_ngram: int = 10  # an n-gram in more items of one benchmark is template text: ignored
-    chunk: int = 20000  # training records hashed per step (bounds memory on large data)
+    chunk: int = 5000  # training records hashed per step (bounds memory: ~15 kB per record of ~100 words)
 
 
 class _Deletions(dict):
