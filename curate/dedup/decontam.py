@@ -283,8 +283,9 @@ class BenchmarkIndex:
                 if gram not in seen:
                     seen[gram] = s
             for (r, it), grams in h_of.items():
-                s0 = min(grams.values())
-                L = len(next(iter(grams)))
+                lengths = {len(g) for g in grams}  # an item with a long and a short question: report the n-grams
+                L = self.config.n if self.config.n in lengths else max(lengths)
+                s0 = min(s for g, s in grams.items() if len(g) == L)
                 t = int(flat.text_of(np.asarray([s0]))[0])
                 off = int(s0 - flat.starts[t])
                 found[(r, it)] = {"match": "ngram" if L == self.config.n else "whole", "n": L,
@@ -327,16 +328,19 @@ def decontam(batch: dict[str, list], *, config: DecontamConfig, eval: list | Non
 
 
 def benchmark_table(eval_sets, config: DecontamConfig) -> list[dict]:
-    """Per benchmark: items, how they are matched (n-grams / whole text / equal text only)."""
+    """Per benchmark: items, how they are matched (n-grams / whole text / equal text only), and
+    how many template n-grams (shared by more than max_items_per_ngram items) were set aside."""
+    index = BenchmarkIndex(eval_sets, config)
     rows = []
-    for ds in eval_sets:
+    for k, ds in enumerate(eval_sets):
         kinds = {"ngram": 0, "whole": 0, "equal": 0}
         for rec in ds.records:
             units = _units(rec.get("fields"), rec["prompt"], rec["response"], benchmark=True, config=config)
             longest = max((len(u) for u in units), default=0)
             kinds["ngram" if longest >= config.n else "whole" if longest >= config.min_n else "equal"] += 1
         rows.append({"benchmark": ds.name, "items": len(ds), f"items_{config.n}gram": kinds["ngram"],
-                     "items_whole_text": kinds["whole"], "items_equal_only": kinds["equal"]})
+                     "items_whole_text": kinds["whole"], "items_equal_only": kinds["equal"],
+                     "template_ngrams_ignored": int(index.ignored_template[k])})
     return rows
 
 

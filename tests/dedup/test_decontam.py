@@ -7,7 +7,7 @@ import pytest
 
 from curate.checks import CheckContext, SkipCheck
 from curate.cli import main
-from curate.dedup.decontam import DecontamConfig, decontam, max_benchmark_contamination, words
+from curate.dedup.decontam import DecontamConfig, benchmark_table, decontam, max_benchmark_contamination, words
 from curate.load import load_dataset
 from curate.load.benchmarks import expand_eval_paths
 
@@ -100,6 +100,7 @@ def test_template_ngrams_shared_by_many_items_are_ignored(tmp_path):
     assert got["t"] == []
     got = run(tmp_path, [("t", template + " and then answer", "ok")], [b], max_items_per_ngram=20)
     assert len(got["t"]) == 5  # MAX_LISTED of the 12 items
+    assert benchmark_table([b], DecontamConfig())[0]["template_ngrams_ignored"] == 4  # 16 shared words: four 13-grams
 
 
 def signals_for(tmp_path, train_rows, eval_sets):
@@ -118,7 +119,8 @@ def test_check_fails_with_evidence_and_a_per_benchmark_table(tmp_path):
     assert res.evidence["c"] == f"contains all 10 words of benchmark bank item x1: '{' '.join(words(TEN))}'"
     table = {r["benchmark"]: r for r in res.details["table"]}
     assert table["gsm"] == {"benchmark": "gsm", "items": 2, "items_13gram": 1, "items_whole_text": 0,
-                            "items_equal_only": 1, "training_records_contaminated": 1, "items_hit": 1}
+                            "items_equal_only": 1, "template_ngrams_ignored": 0,
+                            "training_records_contaminated": 1, "items_hit": 1}
     assert table["bank"]["items_whole_text"] == 1 and table["bank"]["training_records_contaminated"] == 1
 
 
