@@ -356,8 +356,14 @@ def _describe(d: dict) -> str:
 
 
 @register_check("max_benchmark_contamination", needs=("decontam",), fix="drop")
-def max_benchmark_contamination(signals, ctx, *, max_count: int = 0, min_ngrams: int = 1) -> CheckResult:
-    """At most `max_count` training records share a 13-gram (or a whole short item) with a benchmark/eval item."""
+def max_benchmark_contamination(signals, ctx, *, max_count: int = 0, min_ngrams: int = 1,
+                                min_coverage: float = 0.0) -> CheckResult:
+    """At most `max_count` training records share a 13-gram (or a whole short item) with a benchmark/eval item.
+
+    The defaults are the standard test (GPT-3, lm-eval): one shared 13-gram makes a record dirty.
+    `min_ngrams` / `min_coverage` (share of the item's 13-grams found in the record) count only
+    larger overlaps, for eval sets whose items share stock sentences with the training data.
+    """
     evals = list(getattr(ctx, "eval_sets", None) or [])
     if not evals:
         raise SkipCheck("no benchmark given: pass --eval FILE or --eval FOLDER to check for contamination")
@@ -368,7 +374,7 @@ def max_benchmark_contamination(signals, ctx, *, max_count: int = 0, min_ngrams:
     per_set: dict[str, dict] = {ds.name: {"records": set(), "items": set()} for ds in evals}
     for rid, lst in zip(signals["id"], col):
         hits = [d for d in (list(lst) if lst is not None and not isinstance(lst, float) else [])
-                if d["match"] != "ngram" or int(d["ngrams"]) >= min_ngrams]
+                if d["match"] != "ngram" or (int(d["ngrams"]) >= min_ngrams and float(d["coverage"]) >= min_coverage)]
         if not hits:
             continue
         flagged.append(rid)

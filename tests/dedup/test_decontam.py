@@ -133,6 +133,10 @@ def test_check_passes_clean_data_and_skips_without_eval(tmp_path):
     high = max_benchmark_contamination(signals_for(tmp_path, [("a", LONG_Q, "")], [b])[0],
                                        CheckContext(dataset=ds, eval_sets=[b]), min_ngrams=17)
     assert high.passed and high.flagged == []  # 16 overlapping 13-grams < min_ngrams
+    opener = " ".join(LONG_Q.split()[:13]) + " and that was all"  # 1 of the item's 16 13-grams
+    sig2 = signals_for(tmp_path, [("a", opener, "")], [b])[0]
+    assert not max_benchmark_contamination(sig2, CheckContext(dataset=ds, eval_sets=[b])).passed
+    assert max_benchmark_contamination(sig2, CheckContext(dataset=ds, eval_sets=[b]), min_coverage=0.1).passed
 
 
 RULES = "rules:\n  - check: max_benchmark_contamination\n    severity: error\n    params: {max_count: 0}\n"
