@@ -203,3 +203,12 @@ def test_clean_drops_contaminated_records_to_quarantine(layout):
     assert reasons["a"]["rule"] == "max_benchmark_contamination"
     assert "benchmark gsm/test item q1" in reasons["a"]["evidence"]
     assert "contains all 10 words of benchmark bank/test item x1" in reasons["c"]["evidence"]
+
+
+def test_python_api_takes_a_folder_too(layout):
+    from curate.audit import run_audit
+
+    root, train = layout
+    result = run_audit(train, eval=[str(root / "benchmarks")], rules=str(root / "rules.yaml"), use_cache=False)
+    assert [d.name for d in result.eval_sets] == ["bank/test", "gsm/test"]
+    assert result.outcomes[0].flagged == ["a", "c"]
