@@ -95,9 +95,6 @@ def _units(fields, prompt, response, *, benchmark: bool, config: "DecontamConfig
     return out
 
 
-_MASK = np.uint64(0xFFFFFFFFFFFFFFFF)
-
-
 def _codes(count: int, seed: int = 13) -> np.ndarray:
     """A random 64-bit code per vocabulary id (deterministic, so runs are reproducible)."""
     return np.random.default_rng(seed).integers(1, 2**63, size=count, dtype=np.uint64) * np.uint64(2) + np.uint64(1)
