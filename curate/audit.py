@@ -42,6 +42,7 @@ def run_audit(data, *, eval=(), reference=None, rules=None, load_kwargs: dict | 
               use_cache: bool = True, num_proc: int = 1, progress=None) -> AuditResult:
     """Audit `data` (a path or a loaded CurateDataset). `progress(stage_name)` is told each phase."""
     from curate.load import CurateDataset, load_dataset
+    from curate.load.benchmarks import load_eval_sets
 
     seconds: dict = {}
     say = progress or (lambda msg: None)
@@ -50,7 +51,9 @@ def run_audit(data, *, eval=(), reference=None, rules=None, load_kwargs: dict | 
     with timed(seconds, "load"):
         say("loading data")
         ds = data if isinstance(data, CurateDataset) else load_dataset(data, **(load_kwargs or {}))
-        eval_sets = [load_dataset(p) for p in eval]
+        # eval sets: files, folders of benchmarks, hub ids, or datasets already loaded (the CLI loads them once)
+        eval_sets = [e for e in eval if isinstance(e, CurateDataset)]
+        eval_sets += load_eval_sets([e for e in eval if not isinstance(e, CurateDataset)])
         ref = load_dataset(reference) if reference else None
     inputs = {"eval": eval_sets, "reference": ref}
     frames, runs = [], []

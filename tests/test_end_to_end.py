@@ -179,7 +179,11 @@ def test_clean_loses_nothing(cleaned):
     assert reasons["max_exact_duplicate_rate"] + reasons["max_near_duplicate_rate"] >= 60
     changes = [json.loads(x) for x in (out / "changes.jsonl").read_text().splitlines()]
     changed_ids = {c["id"] for c in changes}
-    assert problem_ids("mojibake") <= changed_ids and problem_ids("control_chars") <= changed_ids
+    # a broken record is repaired unless it is dropped as a whole: sft-00740 (mojibake) also shares a
+    # 13-gram with eval items ("i changed my phone number and cant receive codes on the old one")
+    contaminated = {q["id"] for q in quarantine if q["reasons"][0]["rule"] == "max_benchmark_contamination"}
+    assert problem_ids("mojibake") <= changed_ids | contaminated
+    assert problem_ids("control_chars") <= changed_ids | contaminated
 
 
 def test_cleaned_data_passes_the_default_gate(cleaned, tmp_path):

@@ -11,6 +11,7 @@ from curate.checks.registry import CHECKS, Check, CheckContext, CheckResult, Ski
 CHECK_MODULES = [
     "curate.checks.size",
     "curate.dedup.checks",
+    "curate.dedup.decontam",
     "curate.content.checks",
     "curate.pii.checks",
     "curate.embed.checks",

@@ -1,4 +1,4 @@
-"""`curate audit DATA [--eval FILE]... [--reference FILE] [--rules FILE] [--out DIR]`.
+"""`curate audit DATA [--eval FILE|FOLDER...] [--reference FILE] [--rules FILE] [--out DIR]`.
 
 Exit 0 when the gate passes, 1 when it fails, 2 for bad input or configuration.
 """
@@ -13,8 +13,9 @@ def add_parser(sub):
     p = sub.add_parser("audit", help="compute signals, apply the rules, write the report; exit 0 pass / 1 fail",
                        description=__doc__)
     p.add_argument("data", help="dataset file or directory")
-    p.add_argument("--eval", action="append", default=[], metavar="FILE",
-                   help="eval/test set to check for leakage (repeatable)")
+    p.add_argument("--eval", action="extend", nargs="+", default=[], metavar="FILE",
+                   help="eval/test sets or benchmarks to check for leakage and 13-gram contamination: files, "
+                        "folders of benchmark files, hub ids (several after one --eval, or repeat it)")
     p.add_argument("--reference", metavar="FILE", help="reference set (production queries) for coverage")
     p.add_argument("--rules", default="default", help="rules file, or a shipped name: default, strict, instruction, "
                                                       "classification (default: default)")
@@ -31,6 +32,7 @@ def run(args) -> int:
     from curate.audit import default_out_dir, run_audit
     from curate.errors import CurateError
     from curate.load import load_dataset
+    from curate.load.benchmarks import load_eval_sets
     from curate.report import write_outputs
     from curate.rules import load_rules
 
@@ -40,14 +42,15 @@ def run(args) -> int:
         raise CurateError(f"--num-proc {args.num_proc}: must be at least 1", fix="pass --num-proc 1 (or more)")
     load_rules(args.rules)  # a broken rules file is reported before the data is read
     ds = load_from_args(args)
-    others = args.eval + ([args.reference] if args.reference else [])
-    for p in others:
-        load_dataset(p)  # bad eval/reference input fails here, before any output exists
+    evals = load_eval_sets(args.eval)  # bad eval/reference input fails here, before any output exists
+    if args.reference:
+        load_dataset(args.reference)
+    others = [e.path for e in evals] + ([args.reference] if args.reference else [])
     out = check_out_dir(args.out or default_out_dir(ds))
     refuse_overwrite([out / n for n in ("audit.json", "signals.parquet", "report.md", "report.html", "invalid.jsonl")],
                      inputs=[args.data, *others])
     with err_console.status("auditing…") as status:
-        result = run_audit(ds, eval=args.eval, reference=args.reference, rules=args.rules,
+        result = run_audit(ds, eval=evals, reference=args.reference, rules=args.rules,
                            use_cache=not args.no_cache, num_proc=args.num_proc,
                            progress=lambda msg: status.update(f"auditing: {msg}"))
     out = write_outputs(result, out)

@@ -16,7 +16,8 @@ def add_parser(sub):
     p.add_argument("data", help="dataset file or directory")
     p.add_argument("--out", required=True, help="output folder")
     p.add_argument("--rules", default="default", help="rules whose flagged records are fixed (default: default)")
-    p.add_argument("--eval", action="append", default=[], metavar="FILE", help="eval sets (leaked records are dropped)")
+    p.add_argument("--eval", action="extend", nargs="+", default=[], metavar="FILE",
+                   help="eval sets / benchmarks: files, folders, hub ids (leaked and contaminated records are dropped)")
     p.add_argument("--reference", metavar="FILE", help="reference set, for rules that need one")
     p.add_argument("--pii-mode", default="redact", choices=["redact", "mask", "pseudonymize", "drop"],
                    help="how PII is scrubbed (default: redact, e.g. <EMAIL_ADDRESS>)")
@@ -40,6 +41,7 @@ def run(args) -> int:
     from curate.clean import clean, write_clean
     from curate.errors import CurateError
     from curate.load import load_dataset
+    from curate.load.benchmarks import load_eval_sets
     from curate.rules import load_rules
     from curate.writers import output_path
 
@@ -49,16 +51,17 @@ def run(args) -> int:
     check_out_dir(args.out)
     load_rules(args.rules)
     ds = load_from_args(args)
-    others = args.eval + ([args.reference] if args.reference else [])
-    for p in others:
-        load_dataset(p)
+    evals = load_eval_sets(args.eval)  # bad eval/reference input fails here, before any output exists
+    if args.reference:
+        load_dataset(args.reference)
+    others = [e.path for e in evals] + ([args.reference] if args.reference else [])
     # the quarantine is the only copy of what clean removes: never replace one, nor an input
     out = Path(args.out)
     targets = [output_path(ds, out), out / "quarantine.jsonl", out / "changes.jsonl", out / "manifest.json"]
     refuse_overwrite(targets + ([Path(args.keep_pii_mapping)] if args.keep_pii_mapping else []),
                      inputs=[args.data, *others], earlier_run="an earlier `curate clean` wrote them, or another tool")
     with err_console.status("auditing…") as status:
-        result = run_audit(ds, eval=args.eval, reference=args.reference, rules=args.rules,
+        result = run_audit(ds, eval=evals, reference=args.reference, rules=args.rules,
                            progress=lambda m: status.update(f"auditing: {m}"))
     crashed = [o.rule for o in result.outcomes if o.status == "error"]
     if crashed:

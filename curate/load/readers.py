@@ -273,6 +273,9 @@ def _read_hub(name: str, split: str | None) -> RawRows:
     if os.environ.get("HF_HUB_OFFLINE") or os.environ.get("HF_DATASETS_OFFLINE"):
         raise DataError(name, None, "no such file, and the hub is offline (HF_HUB_OFFLINE is set)",
                         fix="download the dataset on a connected machine and pass the local path")
+    if not _hub_reachable():
+        raise DataError(name, None, "no such file, and the Hugging Face hub cannot be reached (offline?)",
+                        fix="check the path; or download the dataset on a connected machine and pass the local path")
     import datasets
 
     try:
@@ -281,6 +284,20 @@ def _read_hub(name: str, split: str | None) -> RawRows:
         raise DataError(name, None, f"no such file, and loading it as a hub dataset failed: {e}",
                         fix="check the path, or the hub id and your connection") from None
     return _from_hf(ds, name, "hub", split)
+
+
+def _hub_reachable(timeout: float = 3.0) -> bool:
+    """One quick TCP connect to the hub: offline, datasets retries for half a minute before failing."""
+    import socket
+    from urllib.parse import urlparse
+
+    url = urlparse(os.environ.get("HF_ENDPOINT") or "https://huggingface.co")
+    try:
+        socket.create_connection((url.hostname, url.port or (443 if url.scheme == "https" else 80)),
+                                 timeout=timeout).close()
+        return True
+    except Exception:  # DNS failure, refused, timed out (and the tests' network guard)
+        return False
 
 
 def _from_hf(ds, path: str, kind: str, split: str | None) -> RawRows:
