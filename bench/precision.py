@@ -54,6 +54,7 @@ KINDS = {
     "max_semantic_duplicate_rate": {"duplicate"},
     "max_eval_leakage": {"eval_leak", "duplicate"},
     "max_semantic_leakage": {"eval_leak", "duplicate"},
+    "max_benchmark_contamination": {"eval_leak", "duplicate"},
     "require_no_pii_in_answers": {"pii"},
     "max_pii_rate": {"pii", "pii_name", "pii_other"},
     "max_empty_or_placeholder_answers": {"empty_answer"},
