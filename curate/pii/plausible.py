@@ -13,6 +13,9 @@ none of them held a name. A span is kept unless one of these says it is not a na
 - vocabulary: every word is a common English word (lexicon.common_words) that is not also a
   common given name or surname, or (LOCATION) a known place name: "Standard", "Savings Pots"
   go; "Grace Young", "Germany", "Maria Moreno", "Austin" stay;
+- a one-word name after an article ("The Wolf"), a span holding an acronym ("Raspberry Pi
+  OS"), or a one-word name listed with capitalised plain words ("Twitter, Instagram and
+  Facebook"): things, not people;
 - unless a naming cue precedes it ("my name is", "Mr.", "Dear", "Hi", "Thanks,", "my son"): then
   the vocabulary test is skipped ("Dear Hope", "my name is Will Price").
 """
@@ -83,6 +86,18 @@ def _bad(word: str, lowercase_text: bool, first: bool) -> bool:
     return False
 
 
+_ARTICLE_BEFORE = re.compile(r"(?i)\b(?:the|a|an)\s+$")
+_LIST_BEFORE = re.compile(r"([A-Z][\w'’-]*)\s*(?:,|,?\s+(?:and|or|&))\s+$")
+_LIST_AFTER = re.compile(r"^\s*(?:,|,?\s+(?:and|or|&))\s+([A-Z][\w'’-]*)\b")
+
+
+def _listed_with_things(text: str, start: int, end: int) -> bool:
+    """A one-word PERSON listed next to a capitalised word that is a plain word, not a name."""
+    before = _LIST_BEFORE.search(text[max(0, start - 40):start])
+    after = _LIST_AFTER.match(text[end:end + 40])
+    return any(m and _plain_word(m.group(1), "PERSON") for m in (before, after))
+
+
 def plausible(text: str, start: int, end: int, entity: str, *, lowercase_text: bool) -> tuple[int, int] | None:
     """(start, end) of the name inside text[start:end], or None: not a name.
 
@@ -104,6 +119,13 @@ def plausible(text: str, start: int, end: int, entity: str, *, lowercase_text: b
     core = [w for w in words if w.lower().rstrip(".") not in TITLES and w.lower() not in PARTICLES]
     if not core:
         return None  # "Sir", "Dr."
+    if entity == "PERSON" and not _CUE.search(text[max(0, toks[0][0] - 40):toks[0][0]]):
+        if len(core) == 1 and _ARTICLE_BEFORE.search(text[max(0, toks[0][0] - 8):toks[0][0]]):
+            return None  # "The Wolf howled", "a Raspberry": an article does not precede a name
+        if len(core) > 1 and any(_is_acronym(w) and len(w) > 1 for w in core) and not all(w.isupper() for w in core):
+            return None  # "Raspberry Pi OS", "Visual Studio IDE": a product, not a person
+        if len(core) == 1 and _listed_with_things(text, toks[0][0], toks[-1][1]):
+            return None  # "Twitter, Instagram and Facebook": listed with words that are not names
     titled = len(core) < len(words) and entity == "PERSON"
     known_place = entity == "LOCATION" and " ".join(core).lower() in lexicon.place_names()  # "United Kingdom"
     if not titled and not known_place and not _CUE.search(text[max(0, toks[0][0] - 40):toks[0][0]]):
