@@ -9,7 +9,7 @@ from types import SimpleNamespace
 import pandas as pd
 import pytest
 
-from conftest import shared_file
+from conftest import ROOT, shared_file
 from curate.clean import clean
 from curate.pii.meaning import broken_parses, code_conflict, parses
 
@@ -134,3 +134,37 @@ def test_real_code_still_compiles_after_clean(rel, field, tmp_path, monkeypatch)
                 broken.append((rid, f, sorted(lost)))
     assert broken == []
     assert sum(bool(_code_parts(r, field)) for r in rows) > 20  # the slice does hold code that parses
+
+
+SECRETS = {"API_KEY", "PRIVATE_KEY", "PASSWORD", "CREDIT_CARD", "US_SSN", "IBAN_CODE"}
+
+
+@pytest.mark.parametrize("rules_file", ["default", "instruction", "classification", "strict"])
+def test_secrets_and_cards_block_anywhere_in_every_rules_file(rules_file):
+    """Issue 14 item 8: a card or a key in a user turn or in classification text blocks the gate."""
+    from curate.rules import load_rules
+
+    (rule,) = [r for r in load_rules(rules_file).rules if r.name == "secrets_and_financial_ids"]
+    assert rule.check == "max_pii_rate" and rule.severity == "error"
+    assert set(rule.params["entities"]) == SECRETS and not rule.params.get("roles")
+    assert rule.params["max_rate"] == 0.0
+
+
+def test_a_card_in_a_user_turn_is_scrubbed_by_clean(tmp_path):
+    """With the rule as shipped in default.yaml, clean scrubs a card in a prompt (it used to stay)."""
+    import yaml
+
+    from curate.cli import main
+
+    spec = next(r for r in yaml.safe_load((ROOT / "audit_rules" / "default.yaml").read_text())["rules"]
+                if r.get("name") == "secrets_and_financial_ids")
+    rules = tmp_path / "rules.yaml"
+    rules.write_text(yaml.safe_dump({"rules": [spec]}))
+    rows = [{"instruction": "Charge my card 4242 4242 4242 4242 for the order.", "input": "", "output": "Done."},
+            {"instruction": "What is 2 + 2?", "input": "", "output": "4"}]
+    data = tmp_path / "d.json"
+    data.write_text(json.dumps(rows))
+    out = tmp_path / "clean"
+    assert main(["clean", str(data), "--rules", str(rules), "--out", str(out)]) == 0
+    kept = json.loads((out / "d.json").read_text())
+    assert kept[0]["instruction"] == "Charge my card <CREDIT_CARD> for the order." and kept[1] == rows[1]
