@@ -160,6 +160,15 @@ _PASSWORD = re.compile(_PASSWORD_WORD + r"[:=]\s*[\"']?([^\s\"',;]{4,})")  # pas
 _PASSWORD_IS = re.compile(_PASSWORD_WORD + r"\bis\b\s*[\"']?([^\s\"',;]{4,})")  # my password is ...
 
 
+_PLACEHOLDER = re.compile(r"^(?:<[^<>]*>|\$?\{[^{}]*\}|%\(?\w*\)?s|\[[^\[\]]*\]|([*x•.#_-])\1{2,})[.!?)]*$", re.I)
+
+
+def not_a_placeholder(value: str) -> bool:
+    """`password: <PASSWORD>`, `{password}`, `${DB_PASS}`, `********`: a template or a mask (what
+    `curate clean` itself writes), not a password."""
+    return _PLACEHOLDER.match(value) is None
+
+
 def not_a_plain_word(value: str) -> bool:
     """"my password is hunter2!" holds a password; "your password is used to...", "is wrong." do not:
     a value that is only an English word (or an -ed/-ing form of one) is read as prose."""
@@ -189,9 +198,10 @@ def custom_recognizers(entities: set[str]) -> list[RegexRecognizer]:
         RegexRecognizer("ApiKeyRecognizer", "API_KEY", _PROVIDER_KEYS, 0.95),
         RegexRecognizer("HighEntropyTokenRecognizer", "API_KEY", _RANDOM_TOKEN, 0.6, validate=looks_random),
         RegexRecognizer("PrivateKeyRecognizer", "PRIVATE_KEY", _PRIVATE_KEY, 1.0, needs=("private key",)),
-        RegexRecognizer("PasswordRecognizer", "PASSWORD", _PASSWORD, 0.8, group=1, needs=("pass", "pwd")),
+        RegexRecognizer("PasswordRecognizer", "PASSWORD", _PASSWORD, 0.8, group=1, needs=("pass", "pwd"),
+                        validate=not_a_placeholder),
         RegexRecognizer("PasswordRecognizer", "PASSWORD", _PASSWORD_IS, 0.8, group=1, needs=("pass", "pwd"),
-                        validate=not_a_plain_word),
+                        validate=lambda v: not_a_placeholder(v) and not_a_plain_word(v)),
         RegexRecognizer("StreetAddressRecognizer", "STREET_ADDRESS", _ADDRESS, 0.7),
     ]
     return [r for r in all_ if r.entity in entities]

@@ -61,6 +61,9 @@ NOT_PII = [
     ("password-word", "I forgot my password, how do I reset it?"),
     ("password-is-prose", "Your password is used to log in on a new device."),
     ("password-is-adjective", "It says my password is wrong. Can I reset it?"),
+    ("password-redacted", "Log in with password: <PASSWORD> and then change it."),
+    ("password-masked", "password=******** (hidden)"),
+    ("password-template", "Use pwd: ${DB_PASSWORD} here"),
 ]
 
 
