@@ -21,15 +21,17 @@ KEEP_IN_CODE = {"ApiKeyRecognizer", "PrivateKeyRecognizer"}
 
 _FENCE = re.compile(r"(?m)^[ \t]*(```|~~~)[^\n]*\n.*?(?:^[ \t]*\1[^\n]*$|\Z)", re.S)
 _INLINE = re.compile(r"(?<!`)`[^`\n]+`(?!`)")
-_KEYWORD = re.compile(
-    r"^\s*(?:def|class|import|from\s+[\w.]+\s+import|return|elif|else\s*:|try\s*:|except\b|finally\s*:|with\s+.+:$"
-    r"|if\s*\(|for\s*\(|while\s*\(|switch\s*\(|catch\s*\(|if\s+.+:$|for\s+\w+.*\s+in\s+.+:$|while\s+.+:$"
-    r"|function\b|var|let|const|public|private|protected|static|void|int|float|double|String|char|bool|"
-    r"#include|#define|using\s+[\w.]+;|package\s+[\w.]+|namespace|fn\s+\w+|func\s+\w+|struct|impl|"
-    r"SELECT|INSERT\s+INTO|UPDATE\s+\w+\s+SET|DELETE\s+FROM|CREATE\s+(?:TABLE|INDEX|VIEW|DATABASE)|ALTER\s+TABLE|"
-    r"DROP\s+TABLE|FROM\s+\w+|WHERE\s|VALUES\s*\(|echo\s|print\s*\(|printf\s*\(|console\.\w+\(|System\.out\.|"
-    r"\$\w+\s*=|<\?php|\?>|#!/|sudo\s|pip\s+install|npm\s|git\s|cd\s|ls\b|curl\s|wget\s|ping\s|ssh\s)(?:\s|\(|$|\{|;|:)",
-    re.M)
+# a line that opens like this is code even when it reads like words ("SELECT name FROM users")
+_STRONG = re.compile(
+    r"^\s*(?:def\s+\w+\s*\(|class\s+\w+\s*[(:{]|import\s+[\w.]+(?:\s+as\s+\w+)?(?:\s*,\s*[\w.]+)*\s*;?\s*$"
+    r"|from\s+[\w.]+\s+import\s|#include|#define|<\?php|#!/|package\s+[\w.]+;|using\s+[\w.]+;"
+    r"|(?:SELECT|INSERT\s+INTO|UPDATE\s+\w+\s+SET|DELETE\s+FROM|CREATE\s+(?:TABLE|INDEX|VIEW|DATABASE)|ALTER\s+TABLE"
+    r"|DROP\s+TABLE|VALUES\s*\()\s|console\.\w+\(|System\.out\.|printf?\s*\()")
+# these open code too, but also sentences ("return the item", "let me know", "public holidays")
+_WEAK = re.compile(
+    r"^\s*(?:return|elif|else|try|except|finally|with|if|for|while|switch|catch|function|var|let|const|public|private"
+    r"|protected|static|void|int|long|float|double|String|char|bool|boolean|auto|fn|func|struct|impl|echo|FROM|WHERE"
+    r"|sudo|pip|npm|git|cd|ls|curl|wget|ping|ssh|docker|kubectl|mkdir|rm|cp|mv|cat|chmod|export|\$\w+\s*=)(?:\s|\(|$|\{|;|:)")
 _ENDS = re.compile(r"(?:[;{}]|\)\s*:|\[|\(|=>|->|\\)\s*$")
 _ASSIGN = re.compile(r"^\s*[A-Za-z_$][\w.$]*(?:\[[^\]]*\])?\s*(?:[-+*/%|&]|\*\*|//)?=(?!=)\s*\S")
 _CALL = re.compile(r"^\s*[A-Za-z_$][\w.$]*\s*\(.*\)\s*;?\s*$")
@@ -48,13 +50,13 @@ def _is_code_line(line: str) -> bool:
     s = line.strip()
     if not s or len(s) > 400:
         return False
-    if _KEYWORD.match(line) or _DECORATOR.match(line):
+    if _STRONG.match(line) or _DECORATOR.match(line):
         return True
     bare = _TAGS.sub(" ", s)
     if _PROSE.search(bare) and not re.search(r"[(){}=]", bare):
-        return False  # a sentence, even in a tag or ending in ';'
-    return bool(_ENDS.search(s) or _ASSIGN.match(line) or _CALL.match(line) or _TAG.match(line)
-                or _CLOSER.match(line) or _JSON_LINE.match(line))
+        return False  # a sentence, even in a tag, after "return" or ending in ';'
+    return bool(_WEAK.match(line) or _ENDS.search(s) or _ASSIGN.match(line) or _CALL.match(line)
+                or _TAG.match(line) or _CLOSER.match(line) or _JSON_LINE.match(line))
 
 
 def code_regions(text: str) -> list[tuple[int, int]]:

@@ -96,8 +96,12 @@ def test_prose_next_to_code_is_still_read(patterns_only):
     ("Call me at 555-123-4567; thanks", []),
     ("I am at home today and tomorrow;", []),
     ("My name is John and I live in Paris.", []),
+    ("return the parcel to Maria Keller at the depot", []),
+    ("public holidays are listed on the site", []),
+    ("SELECT name FROM users WHERE id = 4;", ["SELECT name FROM users WHERE id = 4;"]),
     ("Sure:\n\nimport os\nx = 5\n# Output: 1 2 3\nprint(x)\n\nThis prints 5.", ["import os\nx = 5\n# Output: 1 2 3\nprint(x)"]),
-], ids=["python", "inline", "prose-semicolon", "sentence-semicolon", "prose", "code-between-prose"])
+], ids=["python", "inline", "prose-semicolon", "sentence-semicolon", "prose", "return-sentence", "public-sentence",
+        "sql", "code-between-prose"])
 def test_code_regions(text, code):
     assert [text[a:b] for a, b in code_regions(text)] == code
 
