@@ -34,7 +34,10 @@ _WEAK = re.compile(
     r"|sudo|pip|npm|git|cd|ls|curl|wget|ping|ssh|docker|kubectl|mkdir|rm|cp|mv|cat|chmod|export|\$\w+\s*=)(?:\s|\(|$|\{|;|:)")
 _ENDS = re.compile(r"(?:[;{}]|\)\s*:|\[|\(|=>|->|\\)\s*$")
 _ASSIGN = re.compile(r"^\s*[A-Za-z_$][\w.$]*(?:\[[^\]]*\])?\s*(?:[-+*/%|&]|\*\*|//)?=(?!=)\s*\S")
-_CALL = re.compile(r"^\s*[A-Za-z_$][\w.$]*\s*\(.*\)\s*;?\s*$")
+_TRAILING_COMMENT = r"(?:\s+(?:#|//).*)?"
+_CALL = re.compile(rf"^\s*[A-Za-z_$][\w.$]*\s*\(.*\)\s*;?{_TRAILING_COMMENT}\s*$")
+# a literal list or dict on its own line: ["John", "Mary"], {'name': 'Tanya', 'age': 20}
+_LITERAL = re.compile(rf"""^\s*[\[{{]\s*[\[{{]?\s*["'\d].*[,:].*[\]}}]\s*[,;]?{_TRAILING_COMMENT}\s*$""")
 _TAG = re.compile(r"^\s*</?[A-Za-z][\w:-]*(?:\s[^>]*)?/?>")
 _CLOSER = re.compile(r"^\s*[}\])]")
 _COMMENT = re.compile(r"^\s*(?:#|//|/\*|\*|--|<!--)")
@@ -56,7 +59,8 @@ def _is_code_line(line: str) -> bool:
     if _PROSE.search(bare) and not re.search(r"[(){}=]", bare):
         return False  # a sentence, even in a tag, after "return" or ending in ';'
     return bool(_WEAK.match(line) or _ENDS.search(s) or _ASSIGN.match(line) or _CALL.match(line)
-                or _TAG.match(line) or _CLOSER.match(line) or _JSON_LINE.match(line))
+                or _TAG.match(line) or _CLOSER.match(line) or _JSON_LINE.match(line)
+                or _LITERAL.match(line))
 
 
 def code_regions(text: str) -> list[tuple[int, int]]:

@@ -34,6 +34,8 @@ NOT_PII = [  # what users saw flagged on code instructions (issue 13 item 2), an
     ("unfenced-sql", "INSERT INTO users (name, email, phone) VALUES ('John', 'john.doe@gmail.com', '9999999999');"),
     ("unfenced-java", 'String DB_URL = "jdbc:mysql://84.17.203.9:3306/db";\nString PASS = "password";'),
     ("unfenced-js", "let password = document.getElementById('password').value;\nreturn password;"),
+    ("list-literal", '["John Smith", "+1 212 555 0187", "john@gmail.com"]'),
+    ("call-with-comment", "print(info)  # Output: {'name': 'Maria Keller', 'phone': '+44 20 7946 0958'}"),
     ("json", '{\n  "name": "John Smith",\n  "phone": "+1 212 555 0187",\n  "email": "john@gmail.com"\n}'),
     ("sri-hash", '<script src="https://code.jquery.com/jquery-3.5.1.slim.min.js" '
                  'integrity="sha384-DfXdz2htPH0lsSSs5nCTpuj/zy4C+OGpamoFVy38MVBnE+IbbVYUew+OrCXaRkfj"></script>'),
