@@ -13,8 +13,9 @@ none of them held a name. A span is kept unless one of these says it is not a na
 - vocabulary: every word is a common English word (lexicon.common_words) that is not also a
   common given name or surname, or (LOCATION) a known place name: "Standard", "Savings Pots"
   go; "Grace Young", "Germany", "Maria Moreno", "Austin" stay;
-- a one-word name after an article ("The Wolf"), a span holding an acronym ("Raspberry Pi
-  OS"), or a one-word name listed with capitalised plain words ("Twitter, Instagram and
+- a one-word name the same text also writes in lower case ("The Wolf howled ... the wolf"), a
+  span holding an acronym that is not a post-nominal ("Raspberry Pi OS", but "Kevin Veitonen
+  II"), or a one-word name listed with capitalised plain words ("Twitter, Instagram and
   Facebook"): things, not people;
 - unless a naming cue precedes it ("my name is", "Mr.", "Dear", "Hi", "Thanks,", "my son"): then
   the vocabulary test is skipped ("Dear Hope", "my name is Will Price").
@@ -86,7 +87,8 @@ def _bad(word: str, lowercase_text: bool, first: bool) -> bool:
     return False
 
 
-_ARTICLE_BEFORE = re.compile(r"(?i)\b(?:the|a|an)\s+$")
+POST_NOMINALS = {"II", "III", "IV", "VI", "JR", "SR", "MD", "DDS", "DVM", "PHD", "ESQ", "CPA", "RN", "MBA", "OBE", "MBE",
+                 "KC", "QC", "DO", "PA", "NP"}
 _LIST_BEFORE = re.compile(r"([A-Z][\w'’-]*)\s*(?:,|,?\s+(?:and|or|&))\s+$")
 _LIST_AFTER = re.compile(r"^\s*(?:,|,?\s+(?:and|or|&))\s+([A-Z][\w'’-]*)\b")
 
@@ -120,10 +122,11 @@ def plausible(text: str, start: int, end: int, entity: str, *, lowercase_text: b
     if not core:
         return None  # "Sir", "Dr."
     if entity == "PERSON" and not _CUE.search(text[max(0, toks[0][0] - 40):toks[0][0]]):
-        if len(core) == 1 and _ARTICLE_BEFORE.search(text[max(0, toks[0][0] - 8):toks[0][0]]):
-            return None  # "The Wolf howled", "a Raspberry": an article does not precede a name
-        if len(core) > 1 and any(_is_acronym(w) and len(w) > 1 for w in core) and not all(w.isupper() for w in core):
-            return None  # "Raspberry Pi OS", "Visual Studio IDE": a product, not a person
+        if len(core) == 1 and re.search(rf"\b{re.escape(core[0].lower())}\b", text) and not core[0].islower():
+            return None  # "The Wolf howled ... the wolf ran": the text itself writes it as a common noun
+        if len(core) > 1 and not all(w.isupper() for w in core) and any(
+                _is_acronym(w) and len(w) > 1 and w.upper().rstrip(".") not in POST_NOMINALS for w in core):
+            return None  # "Raspberry Pi OS", "Visual Studio IDE": a product, not a person (but "Kevin Veitonen II")
         if len(core) == 1 and _listed_with_things(text, toks[0][0], toks[-1][1]):
             return None  # "Twitter, Instagram and Facebook": listed with words that are not names
     titled = len(core) < len(words) and entity == "PERSON"
