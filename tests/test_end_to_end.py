@@ -117,8 +117,10 @@ def test_every_planted_pii_record_is_flagged_and_no_raw_value_is_written(audited
     assert {e["id"] for e in entries} <= pii_rules
     in_answers = {e["id"] for e in entries if any(".content" in v["field"] and _is_assistant(e["id"], v["field"])
                                                   for v in e["values"])}
-    # contact details and secrets block the gate; names in answers are a warning of their own
-    assert in_answers <= set(rules["require_no_pii_in_answers"]["flagged_ids"]) | set(rules["names_in_answers"]["flagged_ids"])
+    # contact details in answers and secrets/cards anywhere block the gate; names in answers are a warning
+    assert in_answers <= (set(rules["require_no_pii_in_answers"]["flagged_ids"])
+                          | set(rules["secrets_and_financial_ids"]["flagged_ids"])
+                          | set(rules["names_in_answers"]["flagged_ids"]))
     assert set(rules["names_in_answers"]["flagged_ids"]) <= in_answers, "no false names in answers"
     written = "".join(p.read_text(errors="replace") for p in out.iterdir() if p.suffix in (".json", ".html", ".md"))
     written += (out / "signals.parquet").read_bytes().decode("latin-1")

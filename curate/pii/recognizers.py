@@ -166,6 +166,8 @@ _PLACEHOLDER = re.compile(r"^(?:<[^<>]*>|\$?\{[^{}]*\}|%\(?\w*\)?s|\[[^\[\]]*\]|
 def not_a_placeholder(value: str) -> bool:
     """`password: <PASSWORD>`, `{password}`, `${DB_PASS}`, `********`: a template or a mask (what
     `curate clean` itself writes), not a password."""
+    if re.search(r"(?i)pass(?:word|wd|phrase)?|pwd", value):
+        return False  # 'mypassword', 'your_password', 'myPassword': the name of the thing, not one
     return _PLACEHOLDER.match(value) is None
 
 
@@ -199,7 +201,7 @@ def custom_recognizers(entities: set[str]) -> list[RegexRecognizer]:
         RegexRecognizer("HighEntropyTokenRecognizer", "API_KEY", _RANDOM_TOKEN, 0.6, validate=looks_random),
         RegexRecognizer("PrivateKeyRecognizer", "PRIVATE_KEY", _PRIVATE_KEY, 1.0, needs=("private key",)),
         RegexRecognizer("PasswordRecognizer", "PASSWORD", _PASSWORD, 0.8, group=1, needs=("pass", "pwd"),
-                        validate=not_a_placeholder),
+                        validate=lambda v: not_a_placeholder(v) and not_a_plain_word(v)),
         RegexRecognizer("PasswordRecognizer", "PASSWORD", _PASSWORD_IS, 0.8, group=1, needs=("pass", "pwd"),
                         validate=lambda v: not_a_placeholder(v) and not_a_plain_word(v)),
         RegexRecognizer("StreetAddressRecognizer", "STREET_ADDRESS", _ADDRESS, 0.7),

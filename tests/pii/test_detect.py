@@ -64,6 +64,8 @@ NOT_PII = [
     ("password-redacted", "Log in with password: <PASSWORD> and then change it."),
     ("password-masked", "password=******** (hidden)"),
     ("password-template", "Use pwd: ${DB_PASSWORD} here"),
+    ("password-the-word", "Connect with username: 'root', password: 'mypassword'"),
+    ("password-plain-word", "host: localhost, Password: secret, Database: shop"),
 ]
 
 
