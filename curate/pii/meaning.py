@@ -73,6 +73,8 @@ def broken_parses(before: str, after: str) -> list[str]:
 
 def code_conflict(text: str, spans: list[dict]) -> str | None:
     """Why replacing `spans` in `text` would change code or JSON, or None."""
+    if not spans:
+        return None
     regions = code_regions(text)
     inside = [s for s in spans if in_regions(s["start"], s["end"], regions)]
     if not inside and "json" in parses(text):
