@@ -264,7 +264,8 @@ def main():
     print("|---|---|---:|---:|---:|---:|---:|---:|---:|")
     for name, how, p, c, g, m in speed:
         mm = f"{m:.0f} | {m / p:.1f}x" if m == m else "- | -"
-        print(f"| {name} | {how} | {p:.0f} | {c:.0f} | {c / p:.1f}x | {g:.0f} | {g / p:.1f}x | {mm} |")
+        gg = f"{g:.0f} | {g / p:.1f}x" if g == g else "- | -"
+        print(f"| {name} | {how} | {p:.0f} | {c:.0f} | {c / p:.1f}x | {gg} | {mm} |")
 
 
 
