@@ -1,7 +1,9 @@
 """`curate clean`: apply the fixes the rules imply; every removed or changed record is accounted for.
 
-Invariant (checked before anything is written): input records = kept + quarantined, and every
-change to a kept record is listed in changes.jsonl.
+Invariants (checked before anything is written): input records = kept + quarantined, every
+change to a kept record is listed in changes.jsonl, and a kept record's code and JSON that parsed
+before cleaning still parse after it (curate/pii/meaning.py): a fix that would change code is not
+applied, the record goes to quarantine with the reason instead.
 """
 
 from __future__ import annotations
@@ -62,6 +64,13 @@ def _scrub_types(entries) -> set | None:
     return types
 
 
+def _broken(before: list[dict], after: list[dict]) -> list[str]:
+    """'output: block 1 (python)' for every field part that parsed before the fixes and not after."""
+    from curate.pii.meaning import broken_parses
+
+    return [f"{b['name']}: {what}" for b, a in zip(before, after) for what in broken_parses(b["text"], a["text"])]
+
+
 def clean(result, *, pii_mode: str = "redact", seed: int = 0, fix_warned: bool = False) -> CleanResult:
     ds, signals = result.dataset, result.signals
     plan = plan_fixes(result, fix_warned=fix_warned)
@@ -84,27 +93,43 @@ def clean(result, *, pii_mode: str = "redact", seed: int = 0, fix_warned: bool =
             quarantine.append({"id": rid, "locator": loc, "record": row,
                                "reasons": [{"rule": r, "check": c, "evidence": e} for r, c, e, _ in drops]})
             continue
-        fields = rec["fields"]
+        original, fields, rec_changes = row, list(rec["fields"]), []
         # PII first: its spans are offsets into the original texts, which text repair may move
         if rid in plan["scrub_pii"]:
+            from curate.pii.meaning import code_conflict
             from curate.pii.scrub import scrub_record
 
             types = _scrub_types(plan["scrub_pii"][rid])
             spans = [sp for sp in (pii_spans.get(rid) or []) if sp["entity_type"] in types]
+            why = [f"{f['name']}: {w}" for f in fields
+                   if (w := code_conflict(f["text"], [sp for sp in spans if sp["field"] == f["name"]]))]
+            if why:  # a secret pasted into code: scrubbing it would change the program, so keep it whole
+                quarantine.append({"id": rid, "locator": loc, "record": row, "reasons": [
+                    {"rule": r, "check": c, "evidence": f"{e}; not scrubbed: {'; '.join(why)}"}
+                    for r, c, e, _ in plan["scrub_pii"][rid]]})
+                continue
             new_texts, what = scrub_record(fields, spans, mode=pii_mode, pseudonymizer=pseudonymizer)
             for name, text in new_texts.items():
                 row = set_field(row, name, text)
             fields = [{**f, "text": new_texts.get(f["name"], f["text"])} for f in fields]
             for w in what:
-                changes.append({"id": rid, "field": w.get("field"), "action": f"scrub_pii:{pii_mode}", "detail": w})
+                rec_changes.append({"id": rid, "field": w.get("field"), "action": f"scrub_pii:{pii_mode}", "detail": w})
         if rid in plan["fix_text"]:
             from curate.content.hygiene import fix_text
 
-            for f in fields:
+            for i, f in enumerate(fields):
                 text, what = fix_text(f["text"])
                 if what:
                     row = set_field(row, f["name"], text)
-                    changes.append({"id": rid, "field": f["name"], "action": "fix_text", "detail": what})
+                    fields[i] = {**f, "text": text}
+                    rec_changes.append({"id": rid, "field": f["name"], "action": "fix_text", "detail": what})
+        broken = _broken(rec["fields"], fields) if rec_changes else []
+        if broken:  # the invariant: code and JSON that parsed before cleaning still parse after
+            quarantine.append({"id": rid, "locator": loc, "record": original, "reasons": [
+                {"rule": "clean_would_break_code", "check": "clean",
+                 "evidence": f"{'; '.join(broken)} parsed before the fix and not after: kept whole in quarantine"}]})
+            continue
+        changes.extend(rec_changes)
         kept.append(row)
     n_in = len(ds) + len(ds.invalid)
     if len(kept) + len(quarantine) != n_in:  # the promise users rely on; never write output that breaks it

@@ -9,6 +9,8 @@ Why it is ~10x faster than `AnalyzerEngine.analyze` per text (see BENCHMARKS.md,
    window of 4 words either side gives (nearly) the same entities; texts with no such word skip NER.
 3. Pattern recognizers run on every text but each behind a C-speed pre-check (recognizers.py).
 4. Results are cached per distinct text: a system prompt repeated in 10,000 chats is scanned once.
+5. Code is not read by NER at all (context.py): nothing in code is personal data, so the windows
+   NER reads stop at code, and pattern spans inside it are dropped (except live credentials).
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ import re
 from dataclasses import dataclass, field
 
 from curate.pii import engine
+from curate.pii.context import KEEP_IN_CODE, code_regions, in_regions, reserved_value
+from curate.pii.phones import find_phones
 from curate.pii.plausible import pattern_plausible, plausible
 from curate.pii.recognizers import (Span, boost_with_context, custom_recognizers, digit_count,
                                     presidio_pattern_recognizers)
@@ -72,21 +76,27 @@ class PiiDetector:
         ents = set(config.entities)
         self.gated = presidio_pattern_recognizers(ents)
         self.custom = custom_recognizers(ents)
+        self.phones = "PHONE_NUMBER" in ents
         self.ner_entities = ents & NER_ENTITIES
         self.nlp = engine.ner_pipeline() if self.ner_entities else None
         self.stop = _stop_words()
         self.cache: dict[str, tuple[Span, ...]] = {}
 
     # -- patterns ----------------------------------------------------------------------------------
-    def patterns(self, text: str) -> list[Span]:
+    def patterns(self, text: str, code: list[tuple[int, int]] = ()) -> list[Span]:
+        """Pattern spans, less those in `code` (but live credentials) and reserved example values."""
         d = digit_count(text)
         out: list[Span] = []
         for g in self.gated:
             if g.may_match(text, d):
                 out.extend(boost_with_context(text, s, g.context) for s in g.find(text))
+        if self.phones and d >= 7:
+            out.extend(find_phones(text))
         for r in self.custom:
             out.extend(r.find(text))
-        return [s for s in out if pattern_plausible(text, s.start, s.end, s.entity_type)]
+        return [s for s in out if pattern_plausible(text, s.start, s.end, s.entity_type)
+                and not (in_regions(s.start, s.end, code) and s.recognizer not in KEEP_IN_CODE)
+                and not reserved_value(_whole_token(text, s), s.entity_type)]
 
     # -- NER gate ----------------------------------------------------------------------------------
     def ner_regions(self, text: str, found: tuple[Span, ...] = ()) -> list[tuple[int, int]]:
@@ -122,11 +132,13 @@ class PiiDetector:
             return [(0, len(text))]
         return [(a, b) for a, b in regions]
 
-    def ner(self, texts: list[str], found: list) -> list[list[Span]]:
+    def ner(self, texts: list[str], found: list, code: list | None = None) -> list[list[Span]]:
         out: list[list[Span]] = [[] for _ in texts]
         if self.nlp is None:
             return out
-        jobs = [(ti, a, text[a:b]) for ti, (text, f) in enumerate(zip(texts, found)) for a, b in self.ner_regions(text, f)]
+        code = code or [[] for _ in texts]
+        jobs = [(ti, a, text[a:b]) for ti, (text, f) in enumerate(zip(texts, found))
+                for a, b in outside(self.ner_regions(text, f), code[ti]) if text[a:b].strip()]
         docs = self.nlp.pipe((j[2] for j in jobs), batch_size=self.config.batch_size, n_process=self.config.n_process)
         lower = [not any(c.isupper() for c in t) for t in texts]
         for (ti, offset, _), doc in zip(jobs, docs):
@@ -147,8 +159,9 @@ class PiiDetector:
     def detect(self, texts: list[str]) -> list[tuple[Span, ...]]:
         """Spans for each text, offsets into that text."""
         todo = list(dict.fromkeys(t for t in texts if t not in self.cache))
-        found = [self.patterns(t) for t in todo]
-        ner_spans = self.ner(todo, found)
+        code = [code_regions(t) for t in todo]
+        found = [self.patterns(t, c) for t, c in zip(todo, code)]
+        ner_spans = self.ner(todo, found, code)
         fresh = {text: resolve(pat + spans, self.config.score_threshold)
                  for text, pat, spans in zip(todo, found, ner_spans)}
         out = [fresh[t] if t in fresh else self.cache[t] for t in texts]
@@ -156,6 +169,38 @@ class PiiDetector:
             self.cache.clear()
         self.cache.update(fresh)
         return out
+
+
+_TOKEN_CHARS = re.compile(r"[^\s\"'<>()\[\]{}`,;]*")
+
+
+def _whole_token(text: str, s: Span) -> str:
+    """An e-mail or URL span with the rest of its token: presidio's URL pattern stops at a TLD it
+    knows ("https://api.sh" in "https://api.shop.test"), so the reserved-name test needs the whole host."""
+    if s.entity_type not in ("URL", "EMAIL_ADDRESS"):
+        return text[s.start:s.end]
+    left = _TOKEN_CHARS.match(text[max(0, s.start - 200):s.start][::-1]).end()
+    right = _TOKEN_CHARS.match(text, s.end).end()
+    return text[s.start - left:right].rstrip(".")
+
+
+def outside(regions: list[tuple[int, int]], holes: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """`regions` less the parts covered by `holes` (both sorted, non-overlapping)."""
+    if not holes:
+        return list(regions)
+    out = []
+    for a, b in regions:
+        for h0, h1 in holes:
+            if h1 <= a or h0 >= b:
+                continue
+            if h0 > a:
+                out.append((a, h0))
+            a = max(a, h1)
+            if a >= b:
+                break
+        if a < b:
+            out.append((a, b))
+    return out
 
 
 def resolve(spans: list[Span], threshold: float) -> tuple[Span, ...]:
@@ -183,7 +228,7 @@ def get_detector(config: PiiConfig) -> PiiDetector:
     return _DETECTORS[key]
 
 
-@register_stage("pii", config=PiiConfig, columns=("pii_spans",), row_local=True, version="4")
+@register_stage("pii", config=PiiConfig, columns=("pii_spans",), row_local=True, version="7")
 def pii(batch: dict[str, list], *, config: PiiConfig) -> dict[str, list]:
     """PII spans (presidio + secret recognizers) in every text field, with offsets into that field."""
     det = get_detector(config)

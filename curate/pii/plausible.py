@@ -13,6 +13,10 @@ none of them held a name. A span is kept unless one of these says it is not a na
 - vocabulary: every word is a common English word (lexicon.common_words) that is not also a
   common given name or surname, or (LOCATION) a known place name: "Standard", "Savings Pots"
   go; "Grace Young", "Germany", "Maria Moreno", "Austin" stay;
+- a one-word name the same text also writes in lower case ("The Wolf howled ... the wolf"), a
+  span holding an acronym that is not a post-nominal ("Raspberry Pi OS", but "Kevin Veitonen
+  II"), or a one-word name listed with capitalised plain words ("Twitter, Instagram and
+  Facebook"): things, not people;
 - unless a naming cue precedes it ("my name is", "Mr.", "Dear", "Hi", "Thanks,", "my son"): then
   the vocabulary test is skipped ("Dear Hope", "my name is Will Price").
 """
@@ -83,6 +87,19 @@ def _bad(word: str, lowercase_text: bool, first: bool) -> bool:
     return False
 
 
+POST_NOMINALS = {"II", "III", "IV", "VI", "JR", "SR", "MD", "DDS", "DVM", "PHD", "ESQ", "CPA", "RN", "MBA", "OBE", "MBE",
+                 "KC", "QC", "DO", "PA", "NP"}
+_LIST_BEFORE = re.compile(r"([A-Z][\w'’-]*)\s*(?:,|,?\s+(?:and|or|&))\s+$")
+_LIST_AFTER = re.compile(r"^\s*(?:,|,?\s+(?:and|or|&))\s+([A-Z][\w'’-]*)\b")
+
+
+def _listed_with_things(text: str, start: int, end: int) -> bool:
+    """A one-word PERSON listed next to a capitalised word that is a plain word, not a name."""
+    before = _LIST_BEFORE.search(text[max(0, start - 40):start])
+    after = _LIST_AFTER.match(text[end:end + 40])
+    return any(m and _plain_word(m.group(1), "PERSON") for m in (before, after))
+
+
 def plausible(text: str, start: int, end: int, entity: str, *, lowercase_text: bool) -> tuple[int, int] | None:
     """(start, end) of the name inside text[start:end], or None: not a name.
 
@@ -104,6 +121,14 @@ def plausible(text: str, start: int, end: int, entity: str, *, lowercase_text: b
     core = [w for w in words if w.lower().rstrip(".") not in TITLES and w.lower() not in PARTICLES]
     if not core:
         return None  # "Sir", "Dr."
+    if entity == "PERSON" and not _CUE.search(text[max(0, toks[0][0] - 40):toks[0][0]]):
+        if len(core) == 1 and re.search(rf"\b{re.escape(core[0].lower())}\b", text) and not core[0].islower():
+            return None  # "The Wolf howled ... the wolf ran": the text itself writes it as a common noun
+        if len(core) > 1 and not all(w.isupper() for w in core) and any(
+                _is_acronym(w) and len(w) > 1 and w.upper().rstrip(".") not in POST_NOMINALS for w in core):
+            return None  # "Raspberry Pi OS", "Visual Studio IDE": a product, not a person (but "Kevin Veitonen II")
+        if len(core) == 1 and _listed_with_things(text, toks[0][0], toks[-1][1]):
+            return None  # "Twitter, Instagram and Facebook": listed with words that are not names
     titled = len(core) < len(words) and entity == "PERSON"
     known_place = entity == "LOCATION" and " ".join(core).lower() in lexicon.place_names()  # "United Kingdom"
     if not titled and not known_place and not _CUE.search(text[max(0, toks[0][0] - 40):toks[0][0]]):
@@ -112,22 +137,9 @@ def plausible(text: str, start: int, end: int, entity: str, *, lowercase_text: b
     return toks[0][0], toks[-1][1]
 
 
-# Arithmetic that presidio's phone matcher reads as a number ("60000 - 10800 = $49200", "4000/2000"):
-# an operator between digit groups, or an '=' right before or after the span.
-_ARITH_INSIDE = re.compile(r"\d\s*[/*×x÷]\s*\d|\d\s+[-+]\s+\d")
-_EQUALS_NEAR = re.compile(r"[=<>]\s*$")
-_DECIMAL_END = re.compile(r"\d\.\d{1,2}$")  # "156.25": money, not a phone group (those are 3-4 digits)
-
-
 def pattern_plausible(text: str, start: int, end: int, entity: str) -> bool:
-    """False for pattern hits that are maths or cross a line break, not personal data."""
-    span = text[start:end]
-    if entity == "PHONE_NUMBER":
-        if _ARITH_INSIDE.search(span) or _DECIMAL_END.search(span) or "(0." in span:
-            return False
-        before, after = text[max(0, start - 3):start], text[end:end + 3]
-        if _EQUALS_NEAR.search(before) or after.lstrip().startswith(("=", "*", "/", "+", "x ")):
-            return False
-    if entity == "STREET_ADDRESS" and "\n" in span.strip():
+    """False for pattern hits that cross a line break, not personal data. (Phone numbers in
+    formulas are the phone recognizer's own business: phones.py.)"""
+    if entity == "STREET_ADDRESS" and "\n" in text[start:end].strip():
         return False
     return True

@@ -1,10 +1,10 @@
 """Pattern recognizers: presidio's predefined ones (each behind a cheap pre-check) plus our own
 for secrets (API keys and tokens, private key blocks, `password=...`) and street addresses.
+Phone numbers have their own recognizer (phones.py): presidio's reads formulas as phones.
 
 Every recognizer here is a pure function of the text, so the detector runs them on every text.
-The pre-checks exist because presidio runs each recognizer on each text: the phone recognizer
-alone (python-phonenumbers over 8 regions) costs ~3 ms per text, yet a phone number needs at
-least 7 digits, which a C-speed `str.count`-style test rules out for most texts.
+The pre-checks exist because presidio runs each recognizer on each text, yet a card needs 12
+digits and an e-mail an "@", which a C-speed test rules out for most texts.
 """
 
 from __future__ import annotations
@@ -57,23 +57,6 @@ class Gated:
         return out
 
 
-# a run of digits and phone punctuation holding >= 7 digits: the only places a phone number can be
-_PHONE_RUN = re.compile(r"[+(]?\d[\d \t().\-/]*\d(?:\s*(?:x|ext\.?)\s*\d+)?")
-
-
-def phone_regions(text: str) -> list[tuple[int, int]]:
-    out = []
-    for m in _PHONE_RUN.finditer(text):
-        if digit_count(m.group()) >= 7:
-            # keep a few characters of context: phonenumbers rejects "2024-01-05 12:30" by the ":30"
-            a, b = max(0, m.start() - 4), min(len(text), m.end() + 4)
-            if out and a <= out[-1][1]:
-                out[-1] = (out[-1][0], b)
-            else:
-                out.append((a, b))
-    return out
-
-
 _IBAN_HINT = re.compile(r"(?i)[a-z]{2}\s?\d{2}")  # presidio matches IBANs case-insensitively
 _IP_HINT = re.compile(r"\d\.\d|[0-9a-fA-F]:[0-9a-fA-F]*:")
 _URL_HINT = re.compile(r"\w\.[a-zA-Z]{2,}|://")
@@ -82,13 +65,12 @@ _MONTHS = re.compile(r"(?i)\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a
 
 def presidio_pattern_recognizers(entities: set[str]) -> list[Gated]:
     from presidio_analyzer.predefined_recognizers import (CreditCardRecognizer, DateRecognizer, EmailRecognizer,
-                                                          IbanRecognizer, IpRecognizer, PhoneRecognizer,
+                                                          IbanRecognizer, IpRecognizer,
                                                           UrlRecognizer, UsSsnRecognizer)
 
     table = [
         (CreditCardRecognizer, "CREDIT_CARD", lambda t, d: d >= 12),
         (UsSsnRecognizer, "US_SSN", lambda t, d: d >= 9),
-        (PhoneRecognizer, "PHONE_NUMBER", lambda t, d: d >= 7),
         (IbanRecognizer, "IBAN_CODE", lambda t, d: d >= 10 and _IBAN_HINT.search(t) is not None),
         (IpRecognizer, "IP_ADDRESS", lambda t, d: _IP_HINT.search(t) is not None),
         (EmailRecognizer, "EMAIL_ADDRESS", lambda t, d: "@" in t),
@@ -101,8 +83,7 @@ def presidio_pattern_recognizers(entities: set[str]) -> list[Gated]:
             rec = cls()
             if hasattr(rec, "global_regex_flags"):  # what presidio's default registry sets (IBANs in lower case too)
                 rec.global_regex_flags = re.DOTALL | re.MULTILINE | re.IGNORECASE
-            out.append(Gated(rec, entity, pre, tuple(w.lower() for w in (rec.context or ())),
-                             phone_regions if entity == "PHONE_NUMBER" else None))
+            out.append(Gated(rec, entity, pre, tuple(w.lower() for w in (rec.context or ()))))
     return out
 
 
@@ -179,6 +160,17 @@ _PASSWORD = re.compile(_PASSWORD_WORD + r"[:=]\s*[\"']?([^\s\"',;]{4,})")  # pas
 _PASSWORD_IS = re.compile(_PASSWORD_WORD + r"\bis\b\s*[\"']?([^\s\"',;]{4,})")  # my password is ...
 
 
+_PLACEHOLDER = re.compile(r"^(?:<[^<>]*>|\$?\{[^{}]*\}|%\(?\w*\)?s|\[[^\[\]]*\]|([*x•.#_-])\1{2,})[.!?)]*$", re.I)
+
+
+def not_a_placeholder(value: str) -> bool:
+    """`password: <PASSWORD>`, `{password}`, `${DB_PASS}`, `********`: a template or a mask (what
+    `curate clean` itself writes), not a password."""
+    if re.search(r"(?i)pass(?:word|wd|phrase)?|pwd", value):
+        return False  # 'mypassword', 'your_password', 'myPassword': the name of the thing, not one
+    return _PLACEHOLDER.match(value) is None
+
+
 def not_a_plain_word(value: str) -> bool:
     """"my password is hunter2!" holds a password; "your password is used to...", "is wrong." do not:
     a value that is only an English word (or an -ed/-ing form of one) is read as prose."""
@@ -208,9 +200,10 @@ def custom_recognizers(entities: set[str]) -> list[RegexRecognizer]:
         RegexRecognizer("ApiKeyRecognizer", "API_KEY", _PROVIDER_KEYS, 0.95),
         RegexRecognizer("HighEntropyTokenRecognizer", "API_KEY", _RANDOM_TOKEN, 0.6, validate=looks_random),
         RegexRecognizer("PrivateKeyRecognizer", "PRIVATE_KEY", _PRIVATE_KEY, 1.0, needs=("private key",)),
-        RegexRecognizer("PasswordRecognizer", "PASSWORD", _PASSWORD, 0.8, group=1, needs=("pass", "pwd")),
+        RegexRecognizer("PasswordRecognizer", "PASSWORD", _PASSWORD, 0.8, group=1, needs=("pass", "pwd"),
+                        validate=lambda v: not_a_placeholder(v) and not_a_plain_word(v)),
         RegexRecognizer("PasswordRecognizer", "PASSWORD", _PASSWORD_IS, 0.8, group=1, needs=("pass", "pwd"),
-                        validate=not_a_plain_word),
+                        validate=lambda v: not_a_placeholder(v) and not_a_plain_word(v)),
         RegexRecognizer("StreetAddressRecognizer", "STREET_ADDRESS", _ADDRESS, 0.7),
     ]
     return [r for r in all_ if r.entity in entities]

@@ -12,7 +12,7 @@ PATTERN_ONLY = PiiConfig(entities=["EMAIL_ADDRESS", "PHONE_NUMBER", "CREDIT_CARD
                                    "STREET_ADDRESS", "URL", "API_KEY", "PRIVATE_KEY", "PASSWORD"])
 
 FOUND = [  # (id, text, entity type, the exact value that must be a span)
-    ("email", "write to jane.doe@example.com today", "EMAIL_ADDRESS", "jane.doe@example.com"),
+    ("email", "write to jane.doe@acme-corp.com today", "EMAIL_ADDRESS", "jane.doe@acme-corp.com"),
     ("phone-us", "call me on (212) 555-0187 please", "PHONE_NUMBER", "(212) 555-0187"),
     ("phone-intl", "my number is +44 20 7946 0958", "PHONE_NUMBER", "+44 20 7946 0958"),
     ("card-spaced", "card 4242 4242 4242 4242 expires soon", "CREDIT_CARD", "4242 4242 4242 4242"),
@@ -61,6 +61,11 @@ NOT_PII = [
     ("password-word", "I forgot my password, how do I reset it?"),
     ("password-is-prose", "Your password is used to log in on a new device."),
     ("password-is-adjective", "It says my password is wrong. Can I reset it?"),
+    ("password-redacted", "Log in with password: <PASSWORD> and then change it."),
+    ("password-masked", "password=******** (hidden)"),
+    ("password-template", "Use pwd: ${DB_PASSWORD} here"),
+    ("password-the-word", "Connect with username: 'root', password: 'mypassword'"),
+    ("password-plain-word", "host: localhost, Password: secret, Database: shop"),
 ]
 
 
@@ -91,8 +96,8 @@ def test_unknown_entity_is_rejected_with_the_choices():
 
 def test_stage_offsets_point_into_each_field():
     batch = {"fields": [
-        [{"name": "messages.0.content", "role": "user", "text": "I'm Maria Whitfield, mail maria@example.com"},
-         {"name": "messages.1.content", "role": "assistant", "text": "Thanks, I wrote to maria@example.com."}],
+        [{"name": "messages.0.content", "role": "user", "text": "I'm Maria Whitfield, mail maria@acme-corp.com"},
+         {"name": "messages.1.content", "role": "assistant", "text": "Thanks, I wrote to maria@acme-corp.com."}],
         [{"name": "instruction", "role": "user", "text": "Add 2 and 3."},
          {"name": "output", "role": "assistant", "text": "5"}],
     ]}
@@ -100,8 +105,8 @@ def test_stage_offsets_point_into_each_field():
     assert len(col) == 2 and col[1] == []
     texts = {f["name"]: f["text"] for f in batch["fields"][0]}
     got = {(s["field"], texts[s["field"]][s["start"]:s["end"]], s["entity_type"]) for s in col[0]}
-    assert ("messages.0.content", "maria@example.com", "EMAIL_ADDRESS") in got
-    assert ("messages.1.content", "maria@example.com", "EMAIL_ADDRESS") in got
+    assert ("messages.0.content", "maria@acme-corp.com", "EMAIL_ADDRESS") in got
+    assert ("messages.1.content", "maria@acme-corp.com", "EMAIL_ADDRESS") in got
     assert ("messages.0.content", "Maria Whitfield", "PERSON") in got
     assert all(set(s) == {"field", "start", "end", "entity_type", "score", "recognizer"} for s in col[0])
 
@@ -151,6 +156,16 @@ def test_every_planted_pii_value_in_sample_data_is_found(sample_spans):
     assert not missed, f"{len(missed)} of {len(planted)} planted values not found: {missed}"
 
 
+def test_planted_example_values_are_not_personal_data(sample_spans):
+    """sample_data plants e-mails on example.* and IPs in documentation ranges: not found, by design."""
+    reserved = planted_pii(reserved=True)
+    assert {etype for _, _, etype, _ in reserved} == {"EMAIL_ADDRESS", "IP_ADDRESS"}
+    for rid, field, etype, value in reserved:
+        text, _, spans = sample_spans[(rid, field)]
+        at = text.index(value)
+        assert not any(s.entity_type == etype and s.start < at + len(value) and at < s.end for s in spans), value
+
+
 def test_records_without_planted_pii_are_not_flagged(sample_spans):
     """The other 1,940 records hold no personal data by construction. Before the name filter
     (plausible.py) 400 of them had "PERSON" in an answer ("Settings", "Standard", "the App
@@ -158,7 +173,7 @@ def test_records_without_planted_pii_are_not_flagged(sample_spans):
     like surnames ("Brightmart", "Quickship") in user turns, in 10 records, none in an answer."""
     from curate.pii.checks import CHECKED_BY_DEFAULT
 
-    planted = {rid for rid, *_ in planted_pii()}
+    planted = {rid for rid, *_ in planted_pii() + planted_pii(reserved=True)}
     flagged_any, flagged_answers, values = set(), set(), set()
     for (rid, _), (text, role, spans) in sample_spans.items():
         for s in spans:
