@@ -1868,7 +1868,9 @@ def pii_value(kind, rng):
     if kind == "EMAIL_ADDRESS":
         return "%s.%s%d@%s" % (rng.choice(FIRST_NAMES).lower(), rng.choice(LAST_NAMES).lower(),
                                rng.randint(1, 99),
-                               rng.choice(["example.com", "example.org", "example.net", "mail.example.com"]))
+                               # ordinary mail providers: example.* is reserved for documentation (RFC 2606) and so is not
+                               # personal data; the planted addresses must look like someone's
+                               rng.choice(["gmail.com", "outlook.com", "proton.me", "yahoo.co.uk"]))
     if kind == "PHONE_NUMBER":
         area, last = rng.choice(AREA_CODES), "01%02d" % rng.randint(0, 99)
         if rng.random() < 0.5:
@@ -1897,7 +1899,7 @@ def pii_value(kind, rng):
             assert iban_check_ok(iban)
         return iban
     if kind == "IP_ADDRESS":
-        first = rng.choice([(203, 0, 113), (198, 51, 100), (192, 0, 2), None])
+        first = rng.choice([(81, 2, 69), (176, 58, 12), (92, 40, 3), None])  # public ranges, not documentation ones (RFC 5737)
         if first:
             return "%d.%d.%d.%d" % (first + (rng.randint(2, 254),))
         return "%d.%d.%d.%d" % (rng.choice([84, 91, 73, 24, 68]), rng.randint(1, 254),
