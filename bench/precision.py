@@ -3,6 +3,7 @@
     python bench/precision.py                       # audit every labelled dataset with this code
     python bench/precision.py --from-audit DIR      # score existing audits: DIR/<dataset>/audit.json
     python bench/precision.py --datasets gsm8k,banking77 --markdown out.md
+    python bench/precision.py --from-audit NEW --baseline OLD   # before/after side by side
 
 The labels (`bench/labels/<dataset>.csv`: id, kind, reason) were made by reading records of the
 datasets in ../shared/data: a seeded random sample of each plus the records an earlier audit
@@ -181,6 +182,30 @@ def table(rows: list[dict], *, only_flagged: bool) -> str:
     return "\n".join(lines)
 
 
+def compare_table(rows: list[dict], before: list[dict]) -> str:
+    """One line per (dataset, rule) seen in either run: flagged, precision and recall before -> after."""
+    old = {(r["dataset"], r["rule"]): r for r in before}
+    new = {(r["dataset"], r["rule"]): r for r in rows}
+    keys = list(dict.fromkeys([*old, *new]))
+    lines = ["| dataset | rule | severity | flagged | precision | recall | target |", "|" + "---|" * 7]
+
+    def pair(a, b, f):
+        return f"{f(a)} → {f(b)}" if f(a) != f(b) else f(b)
+
+    for k in keys:
+        a, b = old.get(k), new.get(k)
+        if not ((a and (a["flagged"] or a["positives"])) or (b and (b["flagged"] or b["positives"]))):
+            continue
+        sev = pair(a, b, lambda r: r["severity"] if r else "–")
+        flagged = pair(a, b, lambda r: str(r["flagged"]) if r else "–")
+        prec = pair(a, b, lambda r: f"{fmt(r['precision'])} ({r['true']}/{r['labelled']})" if r and r["labelled"] else "–")
+        rec = pair(a, b, lambda r: f"{fmt(r['recall'])} ({r['caught']}/{r['positives']})" if r and r["positives"] else "–")
+        target = "–" if not b or b["meets"] is None else ("info" if b["severity"] == "info" else
+                                                           "met" if b["meets"] else "**missed**")
+        lines.append(f"| {k[0]} | {k[1]} | {sev} | {flagged} | {prec} | {rec} | {target} |")
+    return "\n".join(lines)
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--datasets", help="comma-separated subset of: " + ", ".join(DATASETS))
@@ -188,9 +213,10 @@ def main(argv=None) -> int:
     ap.add_argument("--save", type=Path, help="keep each run's rule outcomes under DIR/<dataset>/rules.json")
     ap.add_argument("--markdown", type=Path, help="also write the table here")
     ap.add_argument("--all", action="store_true", help="list rules that flagged nothing too")
+    ap.add_argument("--baseline", type=Path, help="also score DIR/<dataset>/audit.json and print before -> after")
     args = ap.parse_args(argv)
     names = args.datasets.split(",") if args.datasets else list(DATASETS)
-    rows, missing = [], []
+    rows, missing, before = [], [], []
     for name in names:
         if not (SHARED / DATASETS[name][0]).exists():
             missing.append(f"{name} (../shared/data not here)")
@@ -205,7 +231,10 @@ def main(argv=None) -> int:
             continue
         print(f"{name}: {len(labels)} labelled records", file=sys.stderr)
         rows += score(name, rules, labels)
-    out = table(rows, only_flagged=not args.all)
+        old = from_audit(name, args.baseline) if args.baseline else None
+        if old is not None:
+            before += score(name, old, labels)
+    out = compare_table(rows, before) if args.baseline else table(rows, only_flagged=not args.all)
     print(out)
     scored = [r for r in rows if r["meets"] is not None and r["severity"] != "info"]
     missed = [r for r in scored if not r["meets"]]
