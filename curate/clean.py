@@ -153,7 +153,9 @@ def write_clean(result, cleaned: CleanResult, out_dir, *, pii_mode: str, mapping
     # written here goes through the report's PII sanitiser, ids and the data file's name included
     san = Sanitizer.from_result(result)
     try:
-        stem = safe_name(Path(ds.path.rstrip("/")).stem, san)
+        from curate.load.readers import file_stem
+
+        stem = safe_name(file_stem(ds.path), san)  # train.jsonl.gz is written back as train.jsonl
         data_path = write_rows(ds, cleaned.kept_rows, output_path(ds, tmp, stem))
         with (tmp / "quarantine.jsonl").open("w", encoding="utf-8") as f:
             for q in cleaned.quarantine:

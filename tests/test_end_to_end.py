@@ -113,15 +113,25 @@ def test_every_planted_pii_record_is_flagged_and_no_raw_value_is_written(audited
     entries = [{**e, "values": [v for v in e["values"] if not reserved_value(v["value"], v["entity_type"])]}
                for e in planted]
     entries = [e for e in entries if e["values"]]
-    pii_rules = set(rules["max_pii_rate"]["flagged_ids"])
-    assert {e["id"] for e in entries} <= pii_rules
+    # contact details block in answers and warn in prompts; secrets, cards, SSNs and IBANs block
+    # anywhere; names are information (noted, never flagged) and must still be detected
+    flagged = (set(rules["max_pii_rate"]["flagged_ids"]) | set(rules["secrets_and_financial_ids"]["flagged_ids"])
+               | set(rules["require_no_pii_in_answers"]["flagged_ids"]))
+    not_names = {e["id"] for e in entries if any(v["entity_type"] != "PERSON" for v in e["values"])}
+    assert not_names <= flagged, sorted(not_names - flagged)
     in_answers = {e["id"] for e in entries if any(".content" in v["field"] and _is_assistant(e["id"], v["field"])
-                                                  for v in e["values"])}
-    # contact details in answers and secrets/cards anywhere block the gate; names in answers are a warning
+                                                  and v["entity_type"] != "PERSON" for v in e["values"])}
     assert in_answers <= (set(rules["require_no_pii_in_answers"]["flagged_ids"])
-                          | set(rules["secrets_and_financial_ids"]["flagged_ids"])
-                          | set(rules["names_in_answers"]["flagged_ids"]))
-    assert set(rules["names_in_answers"]["flagged_ids"]) <= in_answers, "no false names in answers"
+                          | set(rules["secrets_and_financial_ids"]["flagged_ids"])), "answer PII blocks the gate"
+    assert rules["names_in_answers"]["status"] in ("info", "pass") and not rules["names_in_answers"]["flagged_ids"]
+    import pandas as pd
+
+    sig = pd.read_parquet(out / "signals.parquet").set_index("id")
+    for e in entries:
+        for v in e["values"]:
+            if v["entity_type"] == "PERSON":  # found: a PERSON span in the field the name was planted in
+                spans = list(sig.loc[e["id"], "pii_spans"])
+                assert any(sp["entity_type"] == "PERSON" and sp["field"] == v["field"] for sp in spans), (e["id"], v)
     # signals.parquet is read column by column: grepping its compressed bytes sees nothing
     from leak_scan import file_strings
 

@@ -184,6 +184,9 @@ def _word_edges(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
+_JOINER = re.compile(r"(?<=[^\W\d])[-_.:/](?=[\d+(])")
+
+
 def name_values(datasets) -> dict[str, str]:
     """raw value -> numbered placeholder, for PII in record ids, labels and the data files' names."""
     names: list[str] = []
@@ -202,7 +205,11 @@ def name_values(datasets) -> dict[str, str]:
     det = get_detector(PiiConfig(entities=[e for e in DEFAULT_ENTITIES if e not in NER_ENTITIES]))
     out: dict[str, str] = {}
     counts: dict[str, int] = {}
-    for name, spans in zip(names, det.detect(names)):
+    # ids and file names join words with separators ("caller-628-555-0199"): a separator between a
+    # letter and a digit is read as a space, or the digits look like a signed number (same length,
+    # so spans index the original name)
+    probes = [_JOINER.sub(" ", n) for n in names]
+    for name, spans in zip(names, det.detect(probes)):
         for s in spans:
             value = name[s.start:s.end]
             if value not in out and len(value.strip()) >= 3:
