@@ -8,7 +8,8 @@ asked and what training has closest to it, and a suggested label:
 - grouped by label: the group's label;
 - grouped by cluster: the reference records' majority label when the reference has labels, else the
   majority label of the nearest training records that are at least `similarity` close; none when no
-  training record is that close (a new topic: the queue shows its characteristic words instead).
+  training record is that close, or no side has labels (the queue shows the cluster's characteristic
+  words instead).
 """
 
 from __future__ import annotations
@@ -34,6 +35,8 @@ def suggest_label(how: str, name: str, ref_labels: list, train_labels: list, nea
     if ref_known:
         lab, c = Counter(ref_known).most_common(1)[0]
         return lab, f"reference label of {c} of {len(ref_labels)} records"
+    if not any(lab is not None for lab in train_labels):
+        return "", f"none: neither side has labels; name it from: {name}"
     close = [str(lab) for lab, s in zip(train_labels, near_sim) if lab is not None and s >= similarity]
     if close:
         lab, c = Counter(close).most_common(1)[0]

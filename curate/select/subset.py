@@ -31,13 +31,14 @@ def reference_demand(groups: np.ndarray, n_groups: int, vecs: np.ndarray, ref_ve
     """(demand per group, group of each reference record): equal without a reference.
 
     A reference record belongs to `ref_group` when given (its label), else to the group of its
-    nearest training record.
+    nearest training record; one with no training record at positive cosine belongs to none (-1):
+    no group can serve it, and `curate gaps` lists it.
     """
     if ref_vecs is None or len(ref_vecs) == 0:
         return np.ones(n_groups), np.zeros(0, dtype=int)
     if ref_group is None:
-        idx, _ = nearest(ref_vecs, vecs)
-        ref_group = groups[idx]
+        idx, sim = nearest(ref_vecs, vecs)
+        ref_group = np.where(sim > 0, groups[idx], -1)
     ref_group = np.asarray(ref_group, dtype=int)
     return np.bincount(ref_group[ref_group >= 0], minlength=n_groups).astype(float), ref_group
 
