@@ -12,13 +12,18 @@ Run: .venv/bin/python bench/select.py [--seeds 3] [--budgets 10 20 40]   (needs 
 
 from __future__ import annotations
 
-import argparse
 import sys
-import time
-import warnings
-from pathlib import Path
 
-import numpy as np
+# This file is named select.py, like the standard library module subprocess imports: keep its own
+# folder off the import path so `import select` finds the standard one.
+sys.path[:] = [p for p in sys.path if p not in ("", __file__.rsplit("/", 1)[0])]
+
+import argparse  # noqa: E402
+import time  # noqa: E402
+import warnings  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import numpy as np  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -26,6 +31,7 @@ sys.path.insert(0, str(ROOT))
 from curate.embed.encode import EmbedConfig, dataset_texts, embed_texts  # noqa: E402
 from curate.embed.label_issues import out_of_sample_probs  # noqa: E402
 from curate.load import load_dataset  # noqa: E402
+from curate.select.quota import allocate  # noqa: E402
 from curate.select.score import margins, usefulness_from_margin  # noqa: E402
 from curate.select.subset import select  # noqa: E402
 
@@ -42,9 +48,9 @@ def accuracy(x_tr, y_tr, x_te, y_te) -> float:
 
 
 def random_per_class(rng, y, n, k):
-    quota = np.full(k, n // k) + (np.arange(k) < n % k)
-    return np.concatenate([rng.choice(np.where(y == c)[0], size=min(q, int((y == c).sum())), replace=False)
-                           for c, q in zip(rng.permutation(k), quota)])
+    """The same per-class quotas as `curate select` (equal, capped by what a class has), random inside a class."""
+    quota = allocate(n, np.ones(k), np.bincount(y, minlength=k))
+    return np.concatenate([rng.choice(np.where(y == c)[0], size=q, replace=False) for c, q in enumerate(quota)])
 
 
 def main() -> None:
