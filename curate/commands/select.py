@@ -1,6 +1,6 @@
 """`curate select DATA --budget N --out DIR [--reference R]`: the N records most worth keeping.
 
-Excludes what the gate flags (what `curate clean` would quarantine or scrub under --rules), shares
+Excludes what the gate flags (every record an error rule of --rules flags), shares
 the budget over labels (classification) or topic clusters (equally, or by the reference's demand
 with --reference), and inside each group picks the most representative, least redundant records
 (facility location over the embeddings), weighted for classification by the probe classifier's

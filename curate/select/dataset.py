@@ -13,20 +13,24 @@ from curate.select.subset import Selection, select
 
 
 def gate_exclusions(result, *, exclude_warned: bool = False) -> dict[str, str]:
-    """record id -> why: what `curate clean` would quarantine or scrub (selected rows are written unchanged)."""
-    from curate.clean import plan_fixes
+    """record id -> the rules (and their evidence) that flag it: error rules, and warn rules with exclude_warned.
 
+    Every flagged record is excluded, whatever `curate clean` would do with it (drop, scrub, repair,
+    or nothing, as for conflicting labels): the subset is written unchanged, so a record that needs
+    a fix is not worth a place in it.
+    """
     crashed = [o.rule for o in result.outcomes if o.status == "error"]
     if crashed:
         raise CurateError(f"rules crashed, so what the gate flags is unknown: {', '.join(crashed)}",
                           fix="run `curate audit` to see the traceback in the report, or pass --rules none")
-    plan = plan_fixes(result, fix_warned=exclude_warned)
-    out: dict[str, str] = {}
-    for kind in ("drop", "scrub_pii"):
-        for rid, entries in plan[kind].items():
-            why = "; ".join(f"{rule}" + (f" ({ev})" if ev else "") for rule, _check, ev, _p in entries)
-            out[rid] = out.get(rid, "") + ("; " if rid in out else "") + (why if kind == "drop" else f"holds PII: {why}")
-    return out
+    severities = ("error", "warn") if exclude_warned else ("error",)
+    out: dict[str, list[str]] = {}
+    for o in result.outcomes:
+        if o.severity in severities and o.status in ("pass", "fail"):
+            for rid in o.flagged:
+                ev = o.evidence.get(rid, "")
+                out.setdefault(rid, []).append(o.rule + (f" ({ev})" if ev else ""))
+    return {rid: "; ".join(why) for rid, why in out.items()}
 
 
 def groups_of(ds, vecs: np.ndarray, texts: list[str], distance_threshold: float) -> tuple[np.ndarray, list[str], str]:

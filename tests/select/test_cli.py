@@ -119,3 +119,27 @@ def test_gaps_empty_reference_exits_2(tmp_path, intents):
     ref = tmp_path / "r.jsonl"
     ref.write_text("")
     assert main(["gaps", str(intents), "--reference", str(ref), "--out", str(tmp_path / "g"), "--model", "hashing"]) == 2
+
+
+@register_check("_test_select_flag_shop")
+def _flag_shop(signals, ctx) -> CheckResult:
+    """Records whose text mentions 'shop' (test check, no fix: like conflicting labels)."""
+    ids = [r["id"] for r in ctx.dataset.records if "shop" in r["prompt"]]
+    return CheckResult(value=len(ids), passed=not ids, flagged=ids, evidence={i: "mentions shop" for i in ids})
+
+
+@pytest.mark.parametrize("severity,flags,excluded", [
+    ("error", [], True),
+    ("warn", [], False),
+    ("warn", ["--exclude-warned"], True),
+], ids=["error-rule-without-fix", "warn-rule", "warn-rule-excluded-on-request"])
+def test_select_excludes_what_error_rules_flag_even_without_a_fix(tmp_path, intents, severity, flags, excluded):
+    rules = tmp_path / "r.yaml"
+    rules.write_text(f"rules:\n  - {{check: _test_select_flag_shop, severity: {severity}}}\n")
+    out = tmp_path / "sel"
+    assert main(["select", str(intents), "--budget", "12", "--out", str(out), "--rules", str(rules),
+                 "--model", "hashing", *flags]) == 0
+    shop = next(json.loads(x) for x in (out / "manifest.jsonl").read_text().splitlines() if json.loads(x)["id"] == "10")
+    assert shop["kept"] is not excluded
+    if excluded:
+        assert shop["reason"] == "excluded by the gate: _test_select_flag_shop (mentions shop)"
