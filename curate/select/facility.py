@@ -29,7 +29,7 @@ def facility_location(clients: np.ndarray, candidates: np.ndarray, k: int, *, cl
     k = min(k, n_cand)
     if k <= 0:
         return [], []
-    sim = np.maximum(clients @ candidates.T, 0.0).astype(np.float64)  # clients x candidates
+    sim = np.maximum(clients @ candidates.T, 0.0).astype(np.float32)  # clients x candidates
     w = np.ones(len(clients)) if client_weight is None else np.asarray(client_weight, dtype=np.float64)
     u = np.ones(n_cand) if usefulness is None else np.asarray(usefulness, dtype=np.float64)
     served = np.zeros(len(clients))

@@ -18,6 +18,11 @@ from curate.embed.coverage import nearest
 from curate.select.facility import facility_location
 from curate.select.quota import allocate
 
+# Above this many eligible records in one group, a seeded sample of them stands for the group as
+# facility-location clients (every record stays a candidate): the similarity matrix is clients x
+# candidates, 2,000 x 50,000 float32 = 400 MB at most per group, instead of n^2.
+MAX_CLIENTS = 2000
+
 
 @dataclass
 class Selection:
@@ -60,7 +65,8 @@ def select(vecs: np.ndarray, groups: np.ndarray, names: list[str], budget: int, 
     for g in range(k):
         members = np.where(groups == g)[0]
         cand = members[eligible[members]]
-        clients, weight = vecs[cand], np.ones(len(cand))
+        served = cand if len(cand) <= MAX_CLIENTS else np.sort(np.random.default_rng(g).choice(cand, MAX_CLIENTS, replace=False))
+        clients, weight = vecs[served], np.full(len(served), len(cand) / max(len(served), 1))
         if ref_vecs is not None and len(rgroup):
             ref_members = np.where(rgroup == g)[0]
             if len(ref_members) and len(cand):
@@ -69,9 +75,10 @@ def select(vecs: np.ndarray, groups: np.ndarray, names: list[str], budget: int, 
         picks, gains = facility_location(clients, vecs[cand], int(quota[g]), client_weight=weight, usefulness=u[cand])
         kept = cand[picks]
         total = float(weight.sum()) or 1.0
+        whose = "its records' and reference records'" if len(weight) > len(served) else "its records'"
         for rank, (i, gain) in enumerate(zip(kept, gains), 1):
             reasons[i] = {"kept": True, "group": names[g], "reason": f"pick {rank} of {quota[g]} in '{names[g]}': "
-                          f"adds {gain / total:.3f} to the group's mean similarity to its nearest kept record",
+                          f"adds {gain / total:.3f} to {whose} mean similarity to their nearest kept record",
                           "gain": round(gain / total, 4), "usefulness": round(float(u[i]), 4)}
         chosen.extend(kept.tolist())
         if len(kept):

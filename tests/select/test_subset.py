@@ -51,3 +51,13 @@ def test_a_group_without_budget_says_so():
     sel = select(vecs, LABELS, ["password", "card"], 1, ids=IDS)
     empty = [r for r in sel.reasons if "got no share" in r["reason"]]
     assert len(empty) == 4 and len(sel.selected) == 1
+
+
+def test_a_group_larger_than_the_client_sample_still_fills_its_quota(monkeypatch):
+    import curate.select.subset as subset
+
+    monkeypatch.setattr(subset, "MAX_CLIENTS", 3)
+    vecs = HashingEmbedder().encode(TEXTS)
+    sel = subset.select(vecs, LABELS, ["password", "card"], 6, ids=IDS)
+    assert len(sel.selected) == 6 and [g["selected"] for g in sel.groups] == [3, 3]
+    assert select(vecs, LABELS, ["password", "card"], 6, ids=IDS).selected != []
