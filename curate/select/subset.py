@@ -77,9 +77,11 @@ def select(vecs: np.ndarray, groups: np.ndarray, names: list[str], budget: int, 
         total = float(weight.sum()) or 1.0
         whose = "its records' and reference records'" if len(weight) > len(served) else "its records'"
         for rank, (i, gain) in enumerate(zip(kept, gains), 1):
+            raw = gain / u[i] / total  # what the record adds; the pick was made on raw x usefulness
+            weighted = "" if usefulness is None else f" x usefulness {u[i]:.3f} = {gain / total:.3f}, the pick's score"
             reasons[i] = {"kept": True, "group": names[g], "reason": f"pick {rank} of {quota[g]} in '{names[g]}': "
-                          f"adds {gain / total:.3f} to {whose} mean similarity to their nearest kept record",
-                          "gain": round(gain / total, 4), "usefulness": round(float(u[i]), 4)}
+                          f"adds {raw:.3f} to {whose} mean similarity to their nearest kept record{weighted}",
+                          "gain": round(float(raw), 4), "score": round(gain / total, 4), "usefulness": round(float(u[i]), 4)}
         chosen.extend(kept.tolist())
         if len(kept):
             near_idx, near_sim = nearest(vecs[members], vecs[kept])

@@ -31,7 +31,7 @@ def test_left_out_reason_names_the_nearest_kept_record_and_its_true_similarity()
     for i, r in enumerate(sel.reasons):
         assert r["id"] == IDS[i]
         if r["kept"]:
-            assert r["reason"].startswith("pick 1 of 1") and r["gain"] > 0
+            assert r["reason"].startswith("pick 1 of 1") and r["gain"] > 0 and f"adds {r['gain']:.3f}" in r["reason"]
             continue
         j = IDS.index(r["nearest_kept"])
         assert ids[r["nearest_kept"]]["kept"] and LABELS[j] == LABELS[i]
@@ -61,3 +61,13 @@ def test_a_group_larger_than_the_client_sample_still_fills_its_quota(monkeypatch
     sel = subset.select(vecs, LABELS, ["password", "card"], 6, ids=IDS)
     assert len(sel.selected) == 6 and [g["selected"] for g in sel.groups] == [3, 3]
     assert select(vecs, LABELS, ["password", "card"], 6, ids=IDS).selected != []
+
+
+def test_a_weighted_pick_shows_its_gain_its_usefulness_and_their_product():
+    vecs = HashingEmbedder().encode(TEXTS)
+    u = np.full(len(TEXTS), 0.5)
+    sel = select(vecs, LABELS, ["password", "card"], 2, ids=IDS, usefulness=u)
+    for r in sel.reasons:
+        if r["kept"]:
+            assert abs(r["score"] - 0.5 * r["gain"]) < 1e-3
+            assert f"adds {r['gain']:.3f}" in r["reason"] and f"x usefulness 0.500 = {r['score']:.3f}" in r["reason"]
