@@ -64,7 +64,7 @@ def run(args) -> int:
                                    encoding="utf-8")
     t = Table(title=f"curate gaps: {escape(ds.name)} vs {escape(ref.name)} (grouped by {summary['grouped_by']})",
               title_justify="left")
-    for c in ("status", "topic", "reference", "training", "covered"):
+    for c in ("status", "topic", "reference", "training", "nearest-neighbour covered"):
         t.add_column(c, overflow="fold", max_width=60 if c == "topic" else None)
     for r in [r for r in table if r["status"] != "covered"][:20]:
         t.add_row(r["status"], escape(r["reference_group"]), str(r["reference_records"]),
