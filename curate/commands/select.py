@@ -4,8 +4,8 @@ Excludes what the gate flags (every record an error rule of --rules flags), shar
 the budget over labels (classification) or topic clusters (equally, or by the reference's demand
 with --reference), and inside each group picks the most representative, least redundant records
 (facility location over the embeddings), weighted for classification by the probe classifier's
-margin. Writes DIR/<data file> (the input's format), manifest.jsonl (every record: kept or not, and
-why) and select.json (per-group quotas).
+margin, or with --score ifd by the answer's IFD under a causal LM. Writes DIR/<data file> (the
+input's format), manifest.jsonl (every record: kept or not, and why) and select.json (quotas).
 """
 
 from __future__ import annotations
@@ -24,9 +24,12 @@ def add_parser(sub):
                                                       "the audit (default: default)")
     p.add_argument("--exclude-warned", action="store_true", help="also exclude records flagged by warn rules")
     p.add_argument("--eval", action="append", default=[], metavar="FILE", help="eval sets (leaked records are excluded)")
-    p.add_argument("--score", default="auto", choices=["auto", "margin", "none"],
-                   help="usefulness weight: margin = probe classifier margin (classification); auto = margin when "
-                        "labelled, else none (the SFT perplexity/IFD score is not implemented yet)")
+    p.add_argument("--score", default="auto", choices=["auto", "margin", "ifd", "none"],
+                   help="usefulness weight: margin = probe classifier margin (classification); ifd = answer "
+                        "perplexity with / without the prompt under a causal LM (SFT; two forward passes per "
+                        "record, slow on CPU); auto = margin when labelled, else none")
+    p.add_argument("--lm-model", default="", help="causal LM directory for --score ifd (default: Gemma 3 270M "
+                                                  "from its package)")
     p.add_argument("--margin-power", type=float, default=1.0, help="weight = ((1 + margin) / 2) ** this; 0 ignores it")
     p.add_argument("--model", default="", help="sentence-transformers model directory (default: bundled all-MiniLM-L6-v2; "
                                                "'hashing' for a model-free smoke run)")
@@ -59,7 +62,8 @@ def run(args) -> int:
         excluded = gate_exclusions(result, exclude_warned=args.exclude_warned)
     cfg = EmbedConfig(model=args.model, side=args.side)
     sel, summary = select_dataset(ds, args.budget, reference=ref, excluded_ids=excluded, cfg=cfg, score=args.score,
-                                  margin_power=args.margin_power, distance_threshold=args.distance_threshold,
+                                  margin_power=args.margin_power, lm_model=args.lm_model,
+                                  distance_threshold=args.distance_threshold,
                                   use_cache=not args.no_cache)
     path = write_selection(ds, sel, summary, args.out)
     t = Table(title=f"curate select: {escape(ds.name)}", title_justify="left", show_header=False)

@@ -48,7 +48,7 @@ def groups_of(ds, vecs: np.ndarray, texts: list[str], distance_threshold: float)
 
 
 def select_dataset(ds, budget: int, *, reference=None, excluded_ids: dict[str, str] | None = None,
-                   cfg: EmbedConfig | None = None, score: str = "auto", margin_power: float = 1.0,
+                   cfg: EmbedConfig | None = None, score: str = "auto", margin_power: float = 1.0, lm_model: str = "",
                    distance_threshold: float = 0.65, use_cache: bool = True) -> tuple[Selection, dict]:
     if budget < 1:
         raise CurateError(f"--budget {budget}: the budget is a number of records, at least 1", fix="pass --budget 100")
@@ -71,6 +71,15 @@ def select_dataset(ds, budget: int, *, reference=None, excluded_ids: dict[str, s
         pcfg = ProbeMarginConfig(**{f: getattr(cfg, f) for f in EmbedConfig.__dataclass_fields__})
         df, _ = run_stage(STAGES[STAGE_NAME], ds, pcfg, use_cache=use_cache)
         usefulness, used_score = usefulness_from_margin(df["probe_margin"], margin_power), "margin"
+    if score == "ifd":
+        from curate.select.ifd import STAGE_NAME as IFD, AnswerIFDConfig, usefulness_from_ifd
+        from curate.stages import STAGES, run_stage
+
+        if all(r["format"] == "text" or not (r["response"] or r["messages"]) for r in ds.records):
+            raise CurateError(f"--score ifd needs prompt/answer records; {ds.path} has none",
+                              fix="pass --score none (or margin for labelled data)")
+        df, _ = run_stage(STAGES[IFD], ds, AnswerIFDConfig(model=lm_model), use_cache=use_cache)
+        usefulness, used_score = usefulness_from_ifd(df["answer_ifd"]), "ifd"
     ref_vecs = ref_group = None
     if reference is not None:
         ref_vecs = embed_texts(dataset_texts(reference, cfg.side), cfg, use_cache=use_cache)

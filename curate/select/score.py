@@ -7,7 +7,7 @@ mislabel or an ambiguous text); such a record teaches a small classifier the wro
 selection weights a record's gain by (1 + margin) / 2 raised to `margin_power` (0: ignore the score).
 
 The margin is a stage signal (`probe_margin`), cached like every other, so a rule can read it too.
-The SFT score (answer perplexity / IFD under a causal LM) is not implemented yet.
+The SFT score (answer perplexity / IFD under a causal LM) is in ifd.py.
 """
 
 from __future__ import annotations

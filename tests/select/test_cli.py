@@ -76,12 +76,6 @@ def test_select_bad_usage_exits_2_with_the_fix(tmp_path, intents, capsys, extra,
     assert message in capsys.readouterr().err
 
 
-def test_select_has_no_ifd_score_yet(tmp_path, intents):
-    with pytest.raises(SystemExit) as e:
-        main(["select", str(intents), "--budget", "3", "--out", str(tmp_path / "o"), "--score", "ifd"])
-    assert e.value.code == 2
-
-
 def test_gaps_lists_the_reference_label_training_lacks_as_a_labelling_queue(tmp_path, intents):
     ref = write_csv(tmp_path / "ref.csv", [("forgot password again", "password"), ("card stolen yesterday", "card"),
                                            ("buy bitcoin with my balance", "crypto"), ("sell crypto coins", "crypto")])
