@@ -54,11 +54,18 @@ def answer_text(rec: dict) -> str:
 
 def nll(net, seqs: list[tuple[list[int], list[int]]], batch_size: int) -> list[tuple[float, int]]:
     """(summed negative log-likelihood of the target tokens, their count) per (input_ids, targets)."""
+    import sys
+
     import torch
 
     from train.data import IGNORE
 
     out = []
+    bar = None
+    if sys.stderr.isatty() and len(seqs) > 4 * batch_size:  # minutes on a CPU: show that it moves
+        from tqdm import tqdm
+
+        bar = tqdm(total=len(seqs), desc="answer IFD", unit="seq")
     for s in range(0, len(seqs), batch_size):
         chunk = seqs[s:s + batch_size]
         width = max(len(ids) for ids, _ in chunk)
@@ -73,6 +80,10 @@ def nll(net, seqs: list[tuple[list[int], list[int]]], batch_size: int) -> list[t
         for r in range(len(chunk)):
             n = int((tgt[r] != IGNORE).sum())
             out.append((float(loss[r].sum()), n))
+        if bar:
+            bar.update(len(chunk))
+    if bar:
+        bar.close()
     return out
 
 
