@@ -74,12 +74,18 @@ def nll(net, seqs: list[tuple[list[int], list[int]]], batch_size: int) -> list[t
         mask = torch.zeros((len(chunk), width), dtype=torch.long)
         for r, (i, t) in enumerate(chunk):
             ids[r, :len(i)], tgt[r, :len(t)], mask[r, :len(i)] = torch.tensor(i), torch.tensor(t), 1
+        keep = tgt != IGNORE
         with torch.inference_mode():
-            logits = net(input_ids=ids, attention_mask=mask).logits.float()
-        loss = torch.nn.functional.cross_entropy(logits.transpose(1, 2), tgt, ignore_index=IGNORE, reduction="none")
+            # logits only at answer positions: Gemma's 262k-word vocabulary makes full logits ~1 GB a batch
+            hidden = net.base_model(input_ids=ids, attention_mask=mask).last_hidden_state[keep]
+            logits = net.get_output_embeddings()(hidden).float()
+            cap = getattr(net.config, "final_logit_softcapping", None)
+            if cap:
+                logits = torch.tanh(logits / cap) * cap
+            loss = torch.nn.functional.cross_entropy(logits, tgt[keep], reduction="none")
+        row = keep.nonzero()[:, 0]
         for r in range(len(chunk)):
-            n = int((tgt[r] != IGNORE).sum())
-            out.append((float(loss[r].sum()), n))
+            out.append((float(loss[row == r].sum()), int((row == r).sum())))
         if bar:
             bar.update(len(chunk))
     if bar:

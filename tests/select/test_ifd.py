@@ -72,3 +72,19 @@ def test_select_with_ifd_end_to_end(tmp_path, tiny_lm):
     assert summary["score"] == "ifd" and summary["selected"] == 2
     manifest = [json.loads(x) for x in (out / "manifest.jsonl").read_text().splitlines()]
     assert all("usefulness" in r for r in manifest if r["kept"])
+
+
+def test_answer_only_logits_match_the_full_forward_pass(tiny_lm):
+    import torch
+
+    from curate.select import ifd as ifd_mod
+    from train.data import IGNORE
+
+    net, tok = ifd_mod.load_lm(str(tiny_lm))
+    seqs = [([2, 5, 6, 7, 8], [IGNORE, IGNORE, 7, 8, IGNORE]), ([2, 9, 10], [10, IGNORE, IGNORE])]
+    got = ifd_mod.nll(net, seqs, 8)
+    for (ids, tgt), (s, n) in zip(seqs, got):
+        with torch.inference_mode():
+            logits = net(input_ids=torch.tensor([ids])).logits[0]
+        ref = torch.nn.functional.cross_entropy(logits, torch.tensor(tgt), ignore_index=IGNORE, reduction="sum")
+        assert n == sum(t != IGNORE for t in tgt) and s == pytest.approx(float(ref), rel=1e-4)
