@@ -18,6 +18,8 @@ COMMANDS = [
     "curate.commands.dedup",
     "curate.commands.audit",
     "curate.commands.clean",
+    "curate.commands.select",
+    "curate.commands.gaps",
     "curate.commands.split",
     "curate.commands.checks",
     "curate.commands.train",

@@ -1,0 +1,90 @@
+"""Answer perplexity and IFD under a causal LM: a tiny GPT-2 built in-process (no download, no package model)."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import pytest
+
+from curate.cli import main
+
+WORDS = ("reset my password please click the link in settings how do i block card tap freeze in app "
+         "what is the weather sunny today ### Instruction Response : ? .").split()
+
+
+@pytest.fixture(scope="module")
+def tiny_lm(tmp_path_factory):
+    torch = pytest.importorskip("torch")
+    from tokenizers import Tokenizer, models, pre_tokenizers
+    from transformers import GPT2Config, GPT2LMHeadModel, PreTrainedTokenizerFast
+
+    vocab = {w: i for i, w in enumerate(["[PAD]", "[UNK]", "<s>", "</s>", *dict.fromkeys(WORDS)])}
+    tk = Tokenizer(models.WordLevel(vocab, unk_token="[UNK]"))
+    tk.pre_tokenizer = pre_tokenizers.Whitespace()
+    tok = PreTrainedTokenizerFast(tokenizer_object=tk, bos_token="<s>", eos_token="</s>", unk_token="[UNK]",
+                                  pad_token="[PAD]")
+    torch.manual_seed(0)
+    net = GPT2LMHeadModel(GPT2Config(vocab_size=len(vocab), n_positions=64, n_embd=16, n_layer=1, n_head=2))
+    out = tmp_path_factory.mktemp("tiny-lm")
+    net.save_pretrained(out)
+    tok.save_pretrained(out)
+    return out
+
+
+def test_ifd_is_the_ratio_of_the_two_perplexities_and_unanswered_records_get_none(tiny_lm):
+    from curate.select import ifd as ifd_mod
+    from train.data import IGNORE, encode_sft
+
+    recs = [{"id": "a", "format": "alpaca", "prompt": "how do i reset my password ?",
+             "response": "click the link in settings .", "messages": None},
+            {"id": "b", "format": "alpaca", "prompt": "what is the weather today ?", "response": "", "messages": None}]
+    batch = {k: [r[k] for r in recs] for k in recs[0]}
+    out = ifd_mod.answer_ifd(batch, config=ifd_mod.AnswerIFDConfig(model=str(tiny_lm)))
+    assert out["answer_ifd"][1] is None and out["answer_perplexity"][1] is None
+    net, tok = ifd_mod.load_lm(str(tiny_lm))
+    e = encode_sft(recs[:1], tok, 512)[0]
+    alone = tok("<s>click the link in settings .", add_special_tokens=False)["input_ids"]
+    (c, cn), (u, un) = ifd_mod.nll(net, [(e["input_ids"], e["targets"]), (alone, alone[1:] + [IGNORE])], 8)
+    assert out["answer_perplexity"][0] == pytest.approx(math.exp(c / cn), rel=1e-3)
+    assert out["answer_ifd"][0] == pytest.approx(math.exp(c / cn - u / un), rel=1e-3)
+
+
+@pytest.mark.parametrize("ifd,weight", [(0.4, 0.4), (1.0, 1e-3), (1.7, 1e-3), (None, 1e-3)],
+                         ids=["prompt-helps", "prompt-useless", "prompt-hurts", "unscored"])
+def test_ifd_weight(ifd, weight):
+    from curate.select.ifd import usefulness_from_ifd
+
+    assert usefulness_from_ifd([ifd])[0] == pytest.approx(weight)
+
+
+def test_select_with_ifd_end_to_end(tmp_path, tiny_lm):
+    data = tmp_path / "sft.jsonl"
+    rows = [("how do i reset my password ?", "click the link in settings ."),
+            ("how do i block my card ?", "tap freeze in app ."),
+            ("what is the weather today ?", "sunny ."), ("reset my password please", "click the link .")]
+    data.write_text("".join(json.dumps({"id": f"s{i}", "instruction": p, "output": r}) + "\n"
+                            for i, (p, r) in enumerate(rows)))
+    out = tmp_path / "sel"
+    assert main(["select", str(data), "--budget", "2", "--out", str(out), "--rules", "none", "--model", "hashing",
+                 "--score", "ifd", "--lm-model", str(tiny_lm)]) == 0
+    summary = json.loads((out / "select.json").read_text())
+    assert summary["score"] == "ifd" and summary["selected"] == 2
+    manifest = [json.loads(x) for x in (out / "manifest.jsonl").read_text().splitlines()]
+    assert all("usefulness" in r for r in manifest if r["kept"])
+
+
+def test_answer_only_logits_match_the_full_forward_pass(tiny_lm):
+    import torch
+
+    from curate.select import ifd as ifd_mod
+    from train.data import IGNORE
+
+    net, tok = ifd_mod.load_lm(str(tiny_lm))
+    seqs = [([2, 5, 6, 7, 8], [IGNORE, IGNORE, 7, 8, IGNORE]), ([2, 9, 10], [10, IGNORE, IGNORE])]
+    got = ifd_mod.nll(net, seqs, 8)
+    for (ids, tgt), (s, n) in zip(seqs, got):
+        with torch.inference_mode():
+            logits = net(input_ids=torch.tensor([ids])).logits[0]
+        ref = torch.nn.functional.cross_entropy(logits, torch.tensor(tgt), ignore_index=IGNORE, reduction="sum")
+        assert n == sum(t != IGNORE for t in tgt) and s == pytest.approx(float(ref), rel=1e-4)
