@@ -17,7 +17,7 @@ import difflib
 import re
 from dataclasses import dataclass
 
-from curate.content.codeish import CODE_LINE_RE, looks_like_code
+from curate.content.codeish import CODE_LINE_RE, looks_like_code, signature_only
 from curate.load.formats import alternative_answers
 from curate.stages import register_stage
 
@@ -170,7 +170,7 @@ def answer_defect(answer: str, prompt: str, cfg: AnswersConfig) -> tuple[str, st
     if sim is not None:
         return "repeats_prompt", f"answer is the prompt again ({sim:.0%} same words): {_short(answer, 50)}"
     why = truncation(answer)
-    if why:
+    if why and not signature_only(answer, prompt):
         return "truncated", why
     return None
 
@@ -233,7 +233,7 @@ def _assistant_texts(fmt, messages, fields):
     return out + [(f["name"], f["text"], last_user) for f in alternatives]
 
 
-@register_stage("answers", config=AnswersConfig, row_local=True, version="2",
+@register_stage("answers", config=AnswersConfig, row_local=True, version="3",
                 columns=("answer_defect", "answer_evidence", "merged_instructions"))
 def answers(batch: dict[str, list], *, config: AnswersConfig) -> dict[str, list]:
     """Empty, placeholder, refusal, prompt-echo and truncated answers; merged instruction blocks."""

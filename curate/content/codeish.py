@@ -56,6 +56,17 @@ def _prose_line(line: str) -> bool:
             and not re.search(r"\s=\s|[;{}]$|^\w+\(", s) and sum(w.strip(",.:;!?'\"").isalpha() for w in words) >= 0.6 * len(words))
 
 
+# "write out the function signature", "give the method's prototype", "a class skeleton": the answer is an
+# opener with no body by design, neither cut off nor broken code
+SIGNATURE_TASK_RE = re.compile(r"\b(?:signatures?|prototypes?|declarations?|headers?|stubs?|skeletons?)\b", re.I)
+
+
+def signature_only(answer: str, prompt: str) -> bool:
+    """The prompt asks for a signature/prototype/stub and the answer is a few lines of just that."""
+    lines = [ln for ln in answer.strip().splitlines() if ln.strip()]
+    return bool(SIGNATURE_TASK_RE.search(prompt or "")) and 0 < len(lines) <= 3
+
+
 def unfenced_python(answer: str, prompt: str = "") -> str | None:
     """The Python source an unfenced answer opens with, or None when it is not confidently Python."""
     if "```" in answer or (OTHER_LANG_RE.search(prompt) and not re.search(r"\bpython\b", prompt, re.I)):

@@ -22,7 +22,7 @@ import warnings
 from dataclasses import dataclass
 
 from curate.content.arithmetic import check_text
-from curate.content.codeish import CODE_TASK_RE, looks_like_code, printed_output_start, unfenced_python
+from curate.content.codeish import CODE_TASK_RE, looks_like_code, printed_output_start, signature_only, unfenced_python
 from curate.load.formats import alternative_answers
 from curate.stages import register_stage
 
@@ -107,7 +107,7 @@ def code_problem(prompt: str, answer: str, max_chars: int) -> str | None:
         if err:
             return f"block {n}, {err}" if err.startswith("line") else f"block {n}: {err}"
     code = unfenced_python(answer, prompt)
-    if code and len(code) <= max_chars:
+    if code and len(code) <= max_chars and not signature_only(answer, prompt):
         err = _compile_error(code, output_may_follow=True)
         if err:
             return f"unfenced code, {err}" if err.startswith("line") else f"unfenced code: {err}"
@@ -127,7 +127,7 @@ def _answers(fmt, messages, fields=()):
     return out + [(last_user, f["text"]) for f in alternative_answers(fields)]
 
 
-@register_stage("verify", config=VerifyConfig, row_local=True, version="2",
+@register_stage("verify", config=VerifyConfig, row_local=True, version="3",
                 columns=("arithmetic_errors", "arithmetic_checked", "json_invalid", "code_invalid"))
 def verify(batch: dict[str, list], *, config: VerifyConfig) -> dict[str, list]:
     """Recompute arithmetic in answers; parse JSON answers and Python code blocks."""

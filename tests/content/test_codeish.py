@@ -30,3 +30,17 @@ def test_looks_like_code(text, is_code):
 ], ids=["code-then-prose", "import", "output-label-ends-code", "other-language-task", "fenced", "prose-first", "java"])
 def test_unfenced_python(answer, prompt, code):
     assert unfenced_python(answer, prompt) == code
+
+
+@pytest.mark.parametrize("prompt, answer, flagged", [
+    ("Write out the function signature for a function that returns the gcd of two integers.", "def gcd(x, y):", False),
+    ("Give the prototype of a method that adds two numbers.", "def add(a, b):", False),
+    ("Write a function that returns the gcd of two integers.", "def gcd(x, y):", True),
+], ids=["signature-asked", "prototype-asked", "body-asked"])
+def test_a_requested_signature_is_neither_broken_code_nor_cut_off(prompt, answer, flagged):
+    from curate.content.answers import AnswersConfig, answer_defect
+    from curate.content.verify import code_problem
+
+    assert (code_problem(prompt, answer, 20000) is not None) is flagged
+    found = answer_defect(answer, prompt, AnswersConfig())
+    assert (found is not None and found[0] == "truncated") is flagged
