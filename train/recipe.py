@@ -19,6 +19,12 @@ from train.config import DEFAULT_LR, TrainConfig
 from train.run import RunManifest
 
 
+# The rule set `curate train` audits with when it finds no audit and --rules is not given: the one
+# written for the task. default.yaml's checks are about prompt/answer data; classification.yaml
+# adds conflicting labels, label noise and balance, and makes test-set leakage an error.
+RULES_FOR_TASK = {"classification": "classification", "sft": "default"}
+
+
 class GateFailed(Exception):
     """The audit's gate failed and --allow-failed-gate was not given: exit 1."""
 
@@ -33,7 +39,7 @@ class Inputs:
     out: str  # run directory
     val: str | None = None  # validation file (else a seeded --val-fraction holdout)
     audit: str | None = None  # explicit audit.json (else found by fingerprint, or run)
-    rules: str = "default"  # rules for the audit run when none is found (e.g. classification)
+    rules: str | None = None  # rules for the audit run when none is found; None = the set for the task (RULES_FOR_TASK)
     allow_failed_gate: bool = False  # train even though the gate failed (recorded in run.json)
     resume: bool = False  # continue from RUN/checkpoint
     load_kwargs: dict = field(default_factory=dict)  # format/field overrides for load_dataset
@@ -82,7 +88,7 @@ def run_training(cfg: TrainConfig, inp: Inputs, log=print) -> dict:
         raise CurateError("--head and --head-init are for classification", fix="drop them for sft")
 
     # -- gate ------------------------------------------------------------------------------------
-    gate = check_gate(ds, audit=inp.audit, rules=inp.rules, allow_failed=inp.allow_failed_gate, log=log)
+    gate = check_gate(ds, audit=inp.audit, rules=inp.rules or RULES_FOR_TASK[task], allow_failed=inp.allow_failed_gate, log=log)
     if gate.passed is False and not inp.allow_failed_gate:
         raise GateFailed(gate.audit_path, gate.failed_rules)
 

@@ -52,8 +52,9 @@ def add_parser(sub):
     p.add_argument("--out", required=True, help="run directory (adapter/, run.json, metrics.jsonl, report.md)")
     p.add_argument("--val", help="validation file (e.g. from `curate split`); default: a --val-fraction holdout")
     p.add_argument("--audit", help="audit.json to gate on (default: found by fingerprint in ./curate-out/)")
-    p.add_argument("--rules", default="default",
-                   help="rules for the audit `curate train` runs when it finds none (e.g. classification)")
+    p.add_argument("--rules", default=None,
+                   help="rules for the audit `curate train` runs when it finds none (default: the set for the "
+                        "data's task: classification for text + label data, else default)")
     p.add_argument("--allow-failed-gate", action="store_true",
                    help="train even though the gate failed or no audit exists (LOUD, recorded in run.json)")
     p.add_argument("--resume", action="store_true", help="continue RUN from its last checkpoint")

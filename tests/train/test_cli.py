@@ -75,6 +75,23 @@ def test_no_audit_runs_one_with_the_given_rules_and_gates_on_it(workdir, capsys)
     assert not (workdir / "run").exists()
 
 
+@pytest.mark.parametrize("extra, expected", [([], "classification"), (["--rules", "strict"], "strict")],
+                         ids=["text+label data gets the classification rules", "--rules wins"])
+def test_no_audit_runs_the_rule_set_of_the_task(workdir, monkeypatch, extra, expected):
+    import train.gate
+
+    used = []
+
+    def fake_audit(ds, out_dir, rules, log):
+        used.append(rules)
+        raise SystemExit(7)  # stop before the audit's models load: only the choice is under test
+
+    monkeypatch.setattr(train.gate, "run_audit_now", fake_audit)
+    with pytest.raises(SystemExit):
+        main(TRAIN + ["--out", "run", *extra])
+    assert used == [expected]
+
+
 def test_allow_failed_gate_trains_loudly_and_records_it(workdir, capsys):
     write_audit(workdir, passed=False)
     assert main(TRAIN + ["--out", "run", "--allow-failed-gate", "--eval-at-start"]) == 0
