@@ -33,15 +33,27 @@ def metrics_table(result: dict) -> str:
     else:
         keys, pct = ["rouge1", "rouge2", "rougeL", "exact_match", "answer_perplexity"], False
         keys += [k for k in ("bleu", "chrf") if k in m["tuned"]]
-    head = "<tr><th>metric</th><th>fine-tuned (95% CI)</th>" + ("<th>base</th><th>gain</th>" if "base" in m else "") + "</tr>"
+    probe = "probe" in m
+    head = ("<tr><th>metric</th><th>fine-tuned (95% CI)</th>"
+            + ("<th>frozen features + logistic regression (95% CI)</th><th>gain over it</th>" if probe else "")
+            + ("<th>base</th><th>gain</th>" if "base" in m else "") + "</tr>")
     rows = []
     for k in keys:
         cells = f"<td>{E(k)}</td><td>{_with_ci(m['tuned'], k, pct)}</td>"
+        if probe:
+            pg = m["tuned"][k] - m["probe"][k]
+            cells += f"<td>{_with_ci(m['probe'], k, pct)}</td><td>{_num(pg, pct)}</td>"
         if "base" in m:
             gain = m.get("gain", {}).get(k)
             cells += f"<td>{_with_ci(m['base'], k, pct)}</td><td>{_num(gain, pct) if gain is not None else ''}</td>"
         rows.append(f"<tr>{cells}</tr>")
-    note = f"<p class='note'>{E(m['base']['note'])}</p>" if "base" in m and m["base"].get("note") else ""
+    notes = [m[side]["note"] for side in ("probe", "base") if side in m and m[side].get("note")]
+    notes += [m["probe_skipped"]] if m.get("probe_skipped") else []
+    leak = result.get("leakage") or {}
+    if leak.get("checked"):
+        notes.append(f"{leak['leaked_test_records']}/{leak['test_records']} test records ({leak['share']:.1%}) have a "
+                     f"training paraphrase (cosine >= {leak['threshold']:g})")
+    note = "".join(f"<p class='note'>{E(n)}</p>" for n in notes)
     return f"<table>{head}{''.join(rows)}</table>{note}"
 
 

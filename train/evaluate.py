@@ -18,7 +18,7 @@ import torch
 
 from curate.errors import CurateError, DataError
 from curate.timing import timed
-from train import forgetting, metrics, overfit, predict, registry
+from train import baselines, forgetting, metrics, overfit, predict, registry
 from train.run import RunManifest
 
 
@@ -33,13 +33,16 @@ class EvalConfig:
     n_bootstrap: int = 1000  # bootstrap resamples for the 95% intervals
     seed: int = 0  # seeds the bootstrap and any freshly initialised head
     n_errors: int = 25  # error examples kept for the report
+    max_paraphrase_share: float = 0.01  # above this share of test records with a training paraphrase, the score
+    # is printed with a warning (1%: the share at which leakage moves accuracy by about its CI's half-width on 1k records)
     stem: bool = True  # Porter-stem tokens for ROUGE (as the ROUGE-1.5.5 runs in papers do)
 
 
 # ---------------------------------------------------------------- classification
 
 
-def score_classification(model, tok, manifest, ds, cfg: EvalConfig) -> tuple[dict, list[dict]]:
+def score_classification(model, tok, manifest, ds, cfg: EvalConfig, train_recs=None,
+                         train_why: str | None = None) -> tuple[dict, list[dict]]:
     labels = list(manifest.labels)
     if not labels:
         raise CurateError(f"run.json of this run has no labels", fix="evaluate a classification run made by `curate train`")
@@ -58,6 +61,17 @@ def score_classification(model, tok, manifest, ds, cfg: EvalConfig) -> tuple[dic
         out["base"]["note"] = ("base model with the adapter disabled: its classification head is untrained, so "
                                "this is the chance-level starting point, not a competing model")
         out["gain"] = {k: out["tuned"][k] - out["base"][k] for k in ("accuracy", "macro_f1")}
+        if train_recs:
+            with predict.base_model(model, manifest) as base:
+                probe_pred, n_fit = baselines.probe_baseline(base, tok, train_recs, texts, labels,
+                                                             batch_size=cfg.batch_size, max_length=cfg.max_length,
+                                                             seed=cfg.seed)
+            out["probe"] = _cls_block(y_true, probe_pred, report_labels, cfg)
+            out["probe"]["note"] = (f"logistic regression on the frozen base model's mean-pooled features, fitted on "
+                                    f"the run's {n_fit} training records: the cheap baseline a fine-tune must beat")
+            out["gain_over_probe"] = {k: out["tuned"][k] - out["probe"][k] for k in ("accuracy", "macro_f1")}
+        else:
+            out["probe_skipped"] = f"no frozen-feature baseline: {train_why}"
     out["chance_accuracy"] = 1 / len(labels)
     if unseen:
         out["unseen_labels"] = unseen
@@ -131,6 +145,25 @@ def data_warnings(manifest: RunManifest, ds) -> list[str]:
     return w
 
 
+def paraphrase_check(train_recs, train_why, ds, cfg: EvalConfig) -> dict:
+    """Share of test records paraphrased in the training data; a warning when it is above cfg's share."""
+    if not train_recs:
+        return {"checked": False, "why": train_why}
+    try:
+        out = baselines.paraphrase_leakage([r["prompt"] for r in train_recs], [r["prompt"] for r in ds.records])
+    except CurateError as e:  # the audit's embedding model is not installed here
+        return {"checked": False, "why": str(e).splitlines()[0]}
+    out["checked"] = True
+    for ex in out["examples"]:
+        ex["test_id"], ex["train_id"] = ds.records[ex.pop("test_index")]["id"], train_recs[ex.pop("train_index")]["id"]
+    if out["share"] > cfg.max_paraphrase_share:
+        out["warning"] = (f"{out['share']:.1%} of the test records ({out['leaked_test_records']}/{out['test_records']}) "
+                          f"have a paraphrase in the training data (cosine >= {out['threshold']:g}; "
+                          f"{out['training_records_paraphrasing']} training records): the score partly measures "
+                          f"recall of the training set; the audit's max_semantic_leakage rule only warns: `curate clean DATA --eval TEST --fix-warned` drops them")
+    return out
+
+
 def check_task(manifest: RunManifest, ds) -> None:
     if manifest.task == "classification" and ds.format != "classification":
         raise DataError(ds.path, None, f"is {ds.format} data but the run is a classification run",
@@ -151,8 +184,13 @@ def evaluate(run_dir, ds, cfg: EvalConfig = EvalConfig(), *, registry_path=None)
     with timed(timings, "load", digits=2):
         model, tok, manifest = load_trained(run_dir)
     with timed(timings, "task", digits=2):
-        score = score_classification if manifest.task == "classification" else score_generation
-        task, preds = score(model, tok, manifest, ds, cfg)
+        train_recs, train_why = baselines.load_training_records(manifest)
+        if manifest.task == "classification":
+            task, preds = score_classification(model, tok, manifest, ds, cfg, train_recs, train_why)
+        else:
+            task, preds = score_generation(model, tok, manifest, ds, cfg)
+    with timed(timings, "leakage", digits=2):
+        leakage = paraphrase_check(train_recs, train_why, ds, cfg)
     fit = overfit.analyse(overfit.read_metrics(run_dir / "metrics.jsonl"))
     forget = None
     if cfg.general != "none":
@@ -163,10 +201,12 @@ def evaluate(run_dir, ds, cfg: EvalConfig = EvalConfig(), *, registry_path=None)
     result = {
         "run": str(run_dir), "task": manifest.task, "base_model": manifest.base_model, "method": manifest.method,
         "test": {"path": ds.path, "name": ds.name, "fingerprint": ds.fingerprint, "n": len(ds)},
-        "config": asdict(cfg), "metrics": task, "overfitting": fit, "forgetting": forget,
+        "config": asdict(cfg), "metrics": task, "leakage": leakage, "overfitting": fit, "forgetting": forget,
         "seconds": timings, "evaluated_at": time.strftime("%Y-%m-%dT%H:%M:%S"),
     }
     warnings = data_warnings(manifest, ds) + fit["warnings"]
+    if leakage.get("warning"):
+        warnings.append(leakage["warning"])
     warnings += registry.record_eval(run_dir, manifest, ds, headline(result), path=registry_path)
     result["warnings"] = warnings
     result["errors"] = error_examples(preds, manifest.task, cfg.n_errors)
@@ -179,11 +219,11 @@ def headline(result: dict) -> dict:
     m = result["metrics"]
     keys = ("accuracy", "macro_f1") if result["task"] == "classification" else ("rouge1", "rouge2", "rougeL", "exact_match")
     out = {}
-    for side in ("tuned", "base"):
+    for side in ("tuned", "base", "probe"):
         for k in keys:
             if side in m:
                 v = m[side][k]
-                out[f"{side}_{k}" if side == "base" else k] = v["mean"] if isinstance(v, dict) else v
+                out[f"{side}_{k}" if side != "tuned" else k] = v["mean"] if isinstance(v, dict) else v
     return out
 
 

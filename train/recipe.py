@@ -147,7 +147,8 @@ def run_training(cfg: TrainConfig, inp: Inputs, log=print) -> dict:
                            val_path=inp.val, val_fingerprint=val_ds.fingerprint if val_ds else None,
                            audit_path=gate.audit_path, gate_passed=gate.passed,
                            allow_failed_gate=inp.allow_failed_gate, labels=labels,
-                           config=cfg.to_dict() | probe | {"mix_sources": mixed, "failed_rules_overridden":
+                           config=cfg.to_dict() | probe | {"mix_sources": mixed, "load_kwargs": inp.load_kwargs,
+                                                   "failed_rules_overridden":
                                                    gate.failed_rules if inp.allow_failed_gate else []},
                            curate_version=__version__)
     if main_proc:

@@ -57,17 +57,26 @@ def summarize(result: dict) -> None:
     t = Table(title=f"curate eval: {result['test']['name']} ({result['test']['n']} records), {result['task']}")
     t.add_column("metric")
     t.add_column("fine-tuned [95% CI]")
-    if "base" in m:
-        t.add_column("base")
-        t.add_column("gain")
     if result["task"] == "classification":
+        # the honest comparison first: a probe on frozen features; the base's untrained head is chance
+        if "probe" in m:
+            t.add_column("frozen features + logistic regression [95% CI]")
+            t.add_column("gain over it")
+        if "base" in m:
+            t.add_column("base, untrained head (chance)")
         for k in ("accuracy", "macro_f1"):
             lo, hi = m["tuned"]["ci"][k]
             row = [k, f"{m['tuned'][k]:.2%} [{lo:.2%}, {hi:.2%}]"]
+            if "probe" in m:
+                plo, phi = m["probe"]["ci"][k]
+                row += [f"{m['probe'][k]:.2%} [{plo:.2%}, {phi:.2%}]", f"{m['gain_over_probe'][k]:+.2%}"]
             if "base" in m:
-                row += [f"{m['base'][k]:.2%}", f"{m['gain'][k]:+.2%}"]
+                row += [f"{m['base'][k]:.2%}"]
             t.add_row(*row)
     else:
+        if "base" in m:
+            t.add_column("base")
+            t.add_column("gain")
         for k in ("rouge1", "rouge2", "rougeL", "exact_match"):
             v, s = m["tuned"][k], 100 if k == "exact_match" else 1
             row = [k, f"{v['mean'] * s:.2f} [{v['ci'][0] * s:.2f}, {v['ci'][1] * s:.2f}]"]
@@ -79,6 +88,14 @@ def summarize(result: dict) -> None:
             row += [f"{m['base']['answer_perplexity']:.2f}", f"{m['gain']['answer_perplexity']:+.2f}"]
         t.add_row(*row)
     console.print(t)
+    if m.get("probe_skipped"):
+        console.print(m["probe_skipped"], markup=False)
+    leak = result.get("leakage") or {}
+    if leak.get("warning"):  # next to the score it inflates, not only among the warnings
+        console.print(f"[bold yellow]leakage:[/bold yellow] {leak['warning']}", soft_wrap=True)
+    elif leak.get("checked"):
+        console.print(f"leakage: {leak['leaked_test_records']}/{leak['test_records']} test records have a training "
+                      f"paraphrase (cosine >= {leak['threshold']:g})")
     f = result.get("forgetting")
     if f and f["metric"] == "perplexity":
         console.print(f"forgetting ({f['general_set']}, {f['n_passages']} passages): perplexity "
