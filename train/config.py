@@ -36,6 +36,9 @@ class TrainConfig:
     min_lr_ratio: float = 0.0  # final lr as a fraction of the peak
     max_grad_norm: float = 1.0  # gradient clipping
     label_smoothing: float = 0.0  # classification: cross-entropy label smoothing on the training loss (not validation)
+    class_weights: str = "none"  # classification: none | balanced (n / (K x n_c) per class, train/losses.py)
+    loss: str = "ce"  # classification: ce | focal (cross-entropy x (1 - p_true)^focal_gamma)
+    focal_gamma: float = 2.0  # focal loss exponent (Lin et al. 2017 use 2); 0 is plain cross-entropy
     head: str = ""  # classification: linear | cosine (scale x cosine to class vectors); "" = cosine for
     # sentence-transformers models (MiniLM), linear otherwise
     head_scale: float = 20.0  # cosine head: logit scale (MiniLM's contrastive training used 20)
@@ -99,6 +102,15 @@ class TrainConfig:
             p.append(f"pack_tokens ({self.pack_tokens}) must be >= max_length ({self.max_length})")
         if not 0 <= self.label_smoothing < 1:
             p.append(f"label_smoothing must be in [0, 1) (got {self.label_smoothing})")
+        from train.losses import CLASS_WEIGHTS, LOSSES
+
+        if self.class_weights not in CLASS_WEIGHTS:
+            p.append(f"class_weights '{self.class_weights}' is not none or balanced"
+                     f"{did_you_mean(self.class_weights, CLASS_WEIGHTS)}")
+        if self.loss not in LOSSES:
+            p.append(f"loss '{self.loss}' is not ce or focal{did_you_mean(self.loss, LOSSES)}")
+        if self.focal_gamma < 0:
+            p.append(f"focal_gamma must be >= 0 (got {self.focal_gamma})")
         if self.head not in ("", "linear", "cosine"):
             p.append(f"head '{self.head}' is not linear or cosine{did_you_mean(self.head, ('linear', 'cosine'))}")
         inits = ("", "random", "probe", "prototype")
