@@ -19,8 +19,8 @@ import numpy as np
 from curate.errors import CurateError
 
 
-def load_training_records(manifest) -> tuple[list[dict] | None, str | None]:
-    """(records of the run's training file, None) or (None, why they could not be read)."""
+def load_training_data(manifest):
+    """(the run's training dataset, None) or (None, why it could not be read)."""
     from curate.load import load_dataset
 
     if not manifest.data_path:
@@ -31,7 +31,7 @@ def load_training_records(manifest) -> tuple[list[dict] | None, str | None]:
         return None, f"training file {manifest.data_path} not readable here ({str(e).splitlines()[0]})"
     if ds.fingerprint != manifest.data_fingerprint:
         return None, f"training file {manifest.data_path} has changed since the run (fingerprint differs)"
-    return ds.records, None
+    return ds, None
 
 
 def probe_baseline(base, tok, train_recs: list[dict], test_texts: list[str], labels: list[str], *,

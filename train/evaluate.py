@@ -35,6 +35,7 @@ class EvalConfig:
     n_errors: int = 25  # error examples kept for the report
     max_paraphrase_share: float = 0.01  # above this share of test records with a training paraphrase, the score
     # is printed with a warning (1%: the share at which leakage moves accuracy by about its CI's half-width on 1k records)
+    slice_by: tuple = ()  # test-file columns (or "topic": the audit's topics) to report metrics per slice of
     stem: bool = True  # Porter-stem tokens for ROUGE (as the ROUGE-1.5.5 runs in papers do)
 
 
@@ -52,7 +53,7 @@ def score_classification(model, tok, manifest, ds, cfg: EvalConfig, train_recs=N
     y_pred = [labels[i] for i in ids]
     report_labels = labels + unseen  # unseen test labels can never be predicted: they count as errors
     out = {"tuned": _cls_block(y_true, y_pred, report_labels, cfg)}
-    base_pred = None
+    base_pred = probe_pred = None
     if cfg.baseline:
         with predict.base_model(model, manifest) as base:
             base_pred = [labels[i] for i in predict.predict_classes(base, tok, texts, batch_size=cfg.batch_size,
@@ -75,8 +76,10 @@ def score_classification(model, tok, manifest, ds, cfg: EvalConfig, train_recs=N
     out["chance_accuracy"] = 1 / len(labels)
     if unseen:
         out["unseen_labels"] = unseen
+    probe_pred = probe_pred if "probe" in out else None
     preds = [{"id": r["id"], "input": r["prompt"], "reference": t, "prediction": p, "correct": t == p,
-              **({"base_prediction": base_pred[i]} if base_pred else {})}
+              **({"base_prediction": base_pred[i]} if base_pred else {}),
+              **({"probe_prediction": probe_pred[i]} if probe_pred else {})}
              for i, (r, t, p) in enumerate(zip(ds.records, y_true, y_pred))]
     return out, preds
 
@@ -164,6 +167,36 @@ def paraphrase_check(train_recs, train_why, ds, cfg: EvalConfig) -> dict:
     return out
 
 
+def _fmt_gap(gap: dict, metric: str) -> str:
+    pct = metric in ("accuracy", "exact_match")
+    f = (lambda v: f"{v:+.1%}") if pct else (lambda v: f"{v:+.2f}")
+    return f"{f(gap['value'])}, {gap.get('confidence', 0.95):.1%} CI [{f(gap['ci'][0])}, {f(gap['ci'][1])}]"
+
+
+def slice_report(field: str, manifest: RunManifest, ds, preds: list[dict], task: dict, train_ds,
+                 cfg: EvalConfig) -> dict:
+    """Per-slice metrics of the test set, and the training data's label distribution over the same slices."""
+    from train import slices
+
+    if field == "topic":
+        groups, train_topic = slices.topic_groups(manifest.audit_path, [r["prompt"] for r in ds.records],
+                                                  baselines._embed_texts)
+        train_groups = [train_topic.get(r["id"], slices.MISSING) for r in train_ds.records] if train_ds else None
+    else:
+        groups = slices.slice_values(ds, field)
+        train_groups = None
+        if train_ds is not None:
+            try:
+                train_groups = slices.slice_values(train_ds, field)
+            except DataError:
+                train_groups = None  # the training file has no such column: no training-data view
+    labels = task["tuned"].get("labels") if manifest.task == "classification" else None
+    out = slices.analyse(preds, groups, manifest.task, labels, n_resamples=cfg.n_bootstrap, seed=cfg.seed, field=field)
+    if manifest.task == "classification" and train_groups is not None:
+        out["training_labels"] = slices.label_distribution(train_ds.records, train_groups)
+    return out
+
+
 def check_task(manifest: RunManifest, ds) -> None:
     if manifest.task == "classification" and ds.format != "classification":
         raise DataError(ds.path, None, f"is {ds.format} data but the run is a classification run",
@@ -184,13 +217,18 @@ def evaluate(run_dir, ds, cfg: EvalConfig = EvalConfig(), *, registry_path=None)
     with timed(timings, "load", digits=2):
         model, tok, manifest = load_trained(run_dir)
     with timed(timings, "task", digits=2):
-        train_recs, train_why = baselines.load_training_records(manifest)
+        train_ds, train_why = baselines.load_training_data(manifest)
+        train_recs = train_ds.records if train_ds else None
         if manifest.task == "classification":
             task, preds = score_classification(model, tok, manifest, ds, cfg, train_recs, train_why)
         else:
             task, preds = score_generation(model, tok, manifest, ds, cfg)
     with timed(timings, "leakage", digits=2):
         leakage = paraphrase_check(train_recs, train_why, ds, cfg)
+    sliced = {}
+    with timed(timings, "slices", digits=2):
+        for field in cfg.slice_by:
+            sliced[field] = slice_report(field, manifest, ds, preds, task, train_ds, cfg)
     fit = overfit.analyse(overfit.read_metrics(run_dir / "metrics.jsonl"))
     forget = None
     if cfg.general != "none":
@@ -201,12 +239,26 @@ def evaluate(run_dir, ds, cfg: EvalConfig = EvalConfig(), *, registry_path=None)
     result = {
         "run": str(run_dir), "task": manifest.task, "base_model": manifest.base_model, "method": manifest.method,
         "test": {"path": ds.path, "name": ds.name, "fingerprint": ds.fingerprint, "n": len(ds)},
-        "config": asdict(cfg), "metrics": task, "leakage": leakage, "overfitting": fit, "forgetting": forget,
+        "config": asdict(cfg), "metrics": task, "slices": sliced, "leakage": leakage, "overfitting": fit, "forgetting": forget,
         "seconds": timings, "evaluated_at": time.strftime("%Y-%m-%dT%H:%M:%S"),
     }
     warnings = data_warnings(manifest, ds) + fit["warnings"]
     if leakage.get("warning"):
         warnings.append(leakage["warning"])
+    for field, sl in sliced.items():
+        for r in sl["slices"]:
+            if r["significantly_below"]:
+                warnings.append(f"slice {field}={r['slice']} ({r['n']} records) is significantly below the rest: "
+                                f"{sl['metric']} gap {_fmt_gap(r['gap_to_rest'], sl['metric'])}")
+            if r.get("widened"):
+                warnings.append(f"slice {field}={r['slice']}: fine-tuning widened its {sl['metric']} gap to the rest "
+                                f"compared with the {sl['reference']} ({_fmt_gap(r['gap_change'], sl['metric'])})")
+        dist = sl.get("training_labels") or {}
+        if dist.get("skewed"):
+            o = dist["most_over_represented"]
+            warnings.append(f"training data: labels depend on {field} (chi-square p {dist['p_value']:.2g}, Cramer's V "
+                            f"{dist['cramers_v']:.2f}); most over-represented: label {o['label']} in {field}="
+                            f"{o['slice']} ({o['observed']} records, {o['expected']:.1f} expected)")
     warnings += registry.record_eval(run_dir, manifest, ds, headline(result), path=registry_path)
     result["warnings"] = warnings
     result["errors"] = error_examples(preds, manifest.task, cfg.n_errors)
