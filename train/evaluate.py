@@ -255,10 +255,10 @@ def evaluate(run_dir, ds, cfg: EvalConfig = EvalConfig(), *, registry_path=None)
                                 f"compared with the {sl['reference']} ({_fmt_gap(r['gap_change'], sl['metric'])})")
         dist = sl.get("training_labels") or {}
         if dist.get("skewed"):
-            o = dist["most_over_represented"]
+            o = dist.get("most_over_represented")
             warnings.append(f"training data: labels depend on {field} (chi-square p {dist['p_value']:.2g}, Cramer's V "
-                            f"{dist['cramers_v']:.2f}); most over-represented: label {o['label']} in {field}="
-                            f"{o['slice']} ({o['observed']} records, {o['expected']:.1f} expected)")
+                            f"{dist['cramers_v']:.2f})" + (f"; most over-represented: label {o['label']} in {field}="
+                            f"{o['slice']} ({o['observed']} records, {o['expected']:.1f} expected)" if o else ""))
     warnings += registry.record_eval(run_dir, manifest, ds, headline(result), path=registry_path)
     result["warnings"] = warnings
     result["errors"] = error_examples(preds, manifest.task, cfg.n_errors)

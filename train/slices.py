@@ -196,13 +196,16 @@ def label_distribution(records: list[dict], groups: list[str]) -> dict:
         chi2, pval, dof, expected = chi2_contingency(t)
         n = t.sum()
         cramers_v = float(np.sqrt(chi2 / (n * (min(t.shape) - 1))))
-        ratio = t / np.maximum(expected, 1e-12)
-        i, j = np.unravel_index(np.argmax(np.where(expected >= 5, ratio, 0)), ratio.shape)
+        # skewed: significant (p < 0.01) AND not negligible (Cramer's V >= 0.1, Cohen's "small"): on a large
+        # training set a trivial dependence is significant but nothing a model could exploit
         out |= {"chi2": float(chi2), "p_value": float(pval), "dof": int(dof), "cramers_v": cramers_v,
-                "skewed": bool(pval < 0.01),
-                "most_over_represented": {"slice": [s for s, k in zip(names, keep_r) if k][i],
-                                          "label": [lab for lab, k in zip(labels, keep_c) if k][j],
-                                          "observed": int(t[i, j]), "expected": float(expected[i, j])}}
+                "skewed": bool(pval < 0.01 and cramers_v >= 0.1)}
+        ratio = np.where(expected >= 5, t / np.maximum(expected, 1e-12), 0)  # cells too small to say are skipped
+        if ratio.max() > 0:
+            i, j = np.unravel_index(np.argmax(ratio), ratio.shape)
+            out["most_over_represented"] = {"slice": [s for s, k in zip(names, keep_r) if k][i],
+                                            "label": [lab for lab, k in zip(labels, keep_c) if k][j],
+                                            "observed": int(t[i, j]), "expected": float(expected[i, j])}
     return out
 
 

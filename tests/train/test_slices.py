@@ -114,3 +114,28 @@ def test_eval_slice_by_a_column_end_to_end(offline, tmp_path_factory, tmp_path, 
     assert "Per channel" in html and 'aria-label="accuracy per slice"' in html and "labels per channel" in html
     assert main(["eval", str(run), "--data", str(test), "--slice-by", "chanel"]) == 2
     assert "did you mean 'channel'" in capsys.readouterr().err
+
+
+def test_generation_slices_use_rouge_l_and_the_base_model_as_reference():
+    preds = [{"reference": "blue sky", "prediction": "blue sky", "base_prediction": "red"}] * 6 + \
+            [{"reference": "four legs", "prediction": "two", "base_prediction": "two"}] * 6
+    res = slices.analyse(preds, ["colour"] * 6 + ["count"] * 6, "sft", n_resamples=100)
+    assert res["metric"] == "rougeL" and res["reference"] == "base model" and "fairness" not in res
+    count = next(r for r in res["slices"] if r["slice"] == "count")
+    assert count["metrics"]["rougeL"]["mean"] == 0.0 and count["metrics"]["exact_match"]["mean"] == 0.0
+    assert res["flagged"] == ["count"] and res["overall"]["rougeL"] == pytest.approx(50.0)
+
+
+def test_topic_slices_follow_the_audits_topic_centroids(tmp_path):
+    import pandas as pd
+
+    pd.DataFrame({"id": ["0", "1", "2"], "embedding": [[1.0, 0.0], [0.9, 0.1], [0.0, 1.0]],
+                  "topic_cluster": [0, 0, 1], "topic_label": ["refund", "refund", "card"]}
+                 ).to_parquet(tmp_path / "signals.parquet")
+    embed = lambda texts: np.array([[1.0, 0.0] if "money" in t else [0.0, 1.0] for t in texts])  # noqa: E731
+    test, train = slices.topic_groups(str(tmp_path / "audit.json"), ["money back", "card lost"], embed)
+    assert test == ["#0: refund", "#1: card"] and train == {"0": "#0: refund", "1": "#0: refund", "2": "#1: card"}
+    from curate.errors import CurateError
+
+    with pytest.raises(CurateError, match="needs the run's audit signals"):
+        slices.topic_groups(None, ["x"], embed)
