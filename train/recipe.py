@@ -86,9 +86,9 @@ def run_training(cfg: TrainConfig, inp: Inputs, log=print) -> dict:
                               fix="pair --head linear with --head-init probe, or --head cosine with prototype")
     elif cfg.head or cfg.head_init:
         raise CurateError("--head and --head-init are for classification", fix="drop them for sft")
-    elif cfg.class_weights != "none" or cfg.loss != "ce":
-        raise CurateError(f"--class-weights {cfg.class_weights} / --loss {cfg.loss} are for classification",
-                          fix="drop them for sft (its loss is over answer tokens, not classes)")
+    elif cfg.loss != "ce":
+        raise CurateError(f"--loss {cfg.loss} is for classification",
+                          fix="drop it for sft (its loss is over answer tokens, not classes)")
 
     # -- gate ------------------------------------------------------------------------------------
     gate = check_gate(ds, audit=inp.audit, rules=inp.rules or RULES_FOR_TASK[task], allow_failed=inp.allow_failed_gate, log=log)

@@ -34,8 +34,8 @@ FLAGS = {
     "--metric": ("metric", str, "val_loss | val_accuracy: what picks the best step"),
     "--seed": ("seed", int, "seed for weights, dropout and data order (default 0)"),
     "--label-smoothing": ("label_smoothing", float, "classification: label smoothing on the training loss (default 0)"),
-    "--class-weights": ("class_weights", str, "classification: none (default) | balanced: weight each class by "
-                                               "n / (classes x its count) in the training loss"),
+    "--class-weights": ("class_weights", str, "classification: balanced (default: each class weighted by "
+                                               "n / (classes x its count) in the training loss) | none"),
     "--loss": ("loss", str, "classification: ce (default) | focal"),
     "--focal-gamma": ("focal_gamma", float, "focal loss exponent (default 2)"),
     "--head": ("head", str, "classification: linear | cosine (default: cosine for sentence-transformers "
