@@ -126,7 +126,7 @@ def test_generation_slices_use_rouge_l_and_the_base_model_as_reference():
     assert res["flagged"] == ["count"] and res["overall"]["rougeL"] == pytest.approx(50.0)
 
 
-def test_topic_slices_follow_the_audits_topic_centroids(tmp_path):
+def test_topic_slices_follow_the_audits_topic_centroids(tmp_path, monkeypatch):
     import pandas as pd
 
     pd.DataFrame({"id": ["0", "1", "2"], "embedding": [[1.0, 0.0], [0.9, 0.1], [0.0, 1.0]],
@@ -134,6 +134,19 @@ def test_topic_slices_follow_the_audits_topic_centroids(tmp_path):
                  ).to_parquet(tmp_path / "signals.parquet")
     embed = lambda texts: np.array([[1.0, 0.0] if "money" in t else [0.0, 1.0] for t in texts])  # noqa: E731
     test, train = slices.topic_groups(str(tmp_path / "audit.json"), ["money back", "card lost"], embed)
+    # labels follow topics by construction: no parity gap or label-skew finding for topic slices
+    from types import SimpleNamespace
+
+    from train.evaluate import EvalConfig, slice_report
+    import train.slices as S
+
+    train_ds = SimpleNamespace(records=[{"id": str(i), "label": lab} for i, lab in enumerate(["r", "r", "c"])] * 1)
+    monkeypatch.setattr(S, "topic_groups", lambda *a: (test, train))
+    preds = [{"reference": "r", "prediction": "r"}, {"reference": "c", "prediction": "c"}]
+    rep = slice_report("topic", SimpleNamespace(audit_path="x", task="classification"),
+                       SimpleNamespace(records=[{"prompt": "money back"}, {"prompt": "card lost"}]), preds,
+                       {"tuned": {"labels": ["c", "r"]}}, train_ds, EvalConfig(n_bootstrap=20))
+    assert "fairness" not in rep and rep["training_labels"]["skewed"] is False
     assert test == ["#0: refund", "#1: card"] and train == {"0": "#0: refund", "1": "#0: refund", "2": "#1: card"}
     from curate.errors import CurateError
 
