@@ -141,6 +141,7 @@ def test_topic_slices_follow_the_audits_topic_centroids(tmp_path, monkeypatch):
     import train.slices as S
 
     train_ds = SimpleNamespace(records=[{"id": str(i), "label": lab} for i, lab in enumerate(["r", "r", "c"])] * 1)
+    orig_topic_groups = S.topic_groups
     monkeypatch.setattr(S, "topic_groups", lambda *a: (test, train))
     preds = [{"reference": "r", "prediction": "r"}, {"reference": "c", "prediction": "c"}]
     rep = slice_report("topic", SimpleNamespace(audit_path="x", task="classification"),
@@ -151,4 +152,4 @@ def test_topic_slices_follow_the_audits_topic_centroids(tmp_path, monkeypatch):
     from curate.errors import CurateError
 
     with pytest.raises(CurateError, match="needs the run's audit signals"):
-        slices.topic_groups(None, ["x"], embed)
+        orig_topic_groups(None, ["x"], embed)
