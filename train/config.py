@@ -39,7 +39,8 @@ class TrainConfig:
     class_weights: str = "balanced"  # classification: balanced (n / (K x n_c) per class, train/losses.py) | none.
     # balanced: on long-tailed Banking77 (5..100 per class) macro-F1 +3 points and worst-class recall x1.7 over
     # plain cross-entropy, accuracy on the balanced test set up too (bench/imbalance.py); on balanced data it IS
-    # plain cross-entropy (every weight 1). Focal loss alone did not help there.
+    # plain cross-entropy (every weight 1). Focal loss alone did not help there. One LoRA epoch on the same
+    # subsample agreed: macro-F1 0.839 -> 0.855, worst-class recall 0.375 -> 0.475.
     loss: str = "ce"  # classification: ce | focal (cross-entropy x (1 - p_true)^focal_gamma)
     focal_gamma: float = 2.0  # focal loss exponent (Lin et al. 2017 use 2); 0 is plain cross-entropy
     head: str = ""  # classification: linear | cosine (scale x cosine to class vectors); "" = cosine for
