@@ -66,6 +66,13 @@ class TrainConfig:
     min_lr_ratio: float = 0.0  # final lr as a fraction of the peak
     max_grad_norm: float = 1.0  # gradient clipping
     label_smoothing: float = 0.0  # classification: cross-entropy label smoothing on the training loss (not validation)
+    class_weights: str = "balanced"  # classification: balanced (n / (K x n_c) per class, train/losses.py) | none.
+    # balanced: on long-tailed Banking77 (5..100 per class) macro-F1 +3 points and worst-class recall x1.7 over
+    # plain cross-entropy, accuracy on the balanced test set up too (bench/imbalance.py); on balanced data it IS
+    # plain cross-entropy (every weight 1). Focal loss alone did not help there. One LoRA epoch on the same
+    # subsample agreed: macro-F1 0.839 -> 0.855, worst-class recall 0.375 -> 0.475.
+    loss: str = "ce"  # classification: ce | focal (cross-entropy x (1 - p_true)^focal_gamma)
+    focal_gamma: float = 2.0  # focal loss exponent (Lin et al. 2017 use 2); 0 is plain cross-entropy
     head: str = ""  # classification: linear | cosine (scale x cosine to class vectors); "" = cosine for
     # sentence-transformers models (MiniLM), linear otherwise
     head_scale: float = 20.0  # cosine head: logit scale (MiniLM's contrastive training used 20)
@@ -139,6 +146,15 @@ class TrainConfig:
             p.append(f"pack_tokens ({self.pack_tokens}) must be >= max_length ({self.max_length})")
         if not 0 <= self.label_smoothing < 1:
             p.append(f"label_smoothing must be in [0, 1) (got {self.label_smoothing})")
+        from train.losses import CLASS_WEIGHTS, LOSSES
+
+        if self.class_weights not in CLASS_WEIGHTS:
+            p.append(f"class_weights '{self.class_weights}' is not none or balanced"
+                     f"{did_you_mean(self.class_weights, CLASS_WEIGHTS)}")
+        if self.loss not in LOSSES:
+            p.append(f"loss '{self.loss}' is not ce or focal{did_you_mean(self.loss, LOSSES)}")
+        if self.focal_gamma < 0:
+            p.append(f"focal_gamma must be >= 0 (got {self.focal_gamma})")
         if self.head not in ("", "linear", "cosine"):
             p.append(f"head '{self.head}' is not linear or cosine{did_you_mean(self.head, ('linear', 'cosine'))}")
         inits = ("", "random", "probe", "prototype")

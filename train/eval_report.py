@@ -33,15 +33,27 @@ def metrics_table(result: dict) -> str:
     else:
         keys, pct = ["rouge1", "rouge2", "rougeL", "exact_match", "answer_perplexity"], False
         keys += [k for k in ("bleu", "chrf") if k in m["tuned"]]
-    head = "<tr><th>metric</th><th>fine-tuned (95% CI)</th>" + ("<th>base</th><th>gain</th>" if "base" in m else "") + "</tr>"
+    probe = "probe" in m
+    head = ("<tr><th>metric</th><th>fine-tuned (95% CI)</th>"
+            + ("<th>frozen features + logistic regression (95% CI)</th><th>gain over it</th>" if probe else "")
+            + ("<th>base</th><th>gain</th>" if "base" in m else "") + "</tr>")
     rows = []
     for k in keys:
         cells = f"<td>{E(k)}</td><td>{_with_ci(m['tuned'], k, pct)}</td>"
+        if probe:
+            pg = m["tuned"][k] - m["probe"][k]
+            cells += f"<td>{_with_ci(m['probe'], k, pct)}</td><td>{_num(pg, pct)}</td>"
         if "base" in m:
             gain = m.get("gain", {}).get(k)
             cells += f"<td>{_with_ci(m['base'], k, pct)}</td><td>{_num(gain, pct) if gain is not None else ''}</td>"
         rows.append(f"<tr>{cells}</tr>")
-    note = f"<p class='note'>{E(m['base']['note'])}</p>" if "base" in m and m["base"].get("note") else ""
+    notes = [m[side]["note"] for side in ("probe", "base") if side in m and m[side].get("note")]
+    notes += [m["probe_skipped"]] if m.get("probe_skipped") else []
+    leak = result.get("leakage") or {}
+    if leak.get("checked"):
+        notes.append(f"{leak['leaked_test_records']}/{leak['test_records']} test records ({leak['share']:.1%}) have a "
+                     f"training paraphrase (cosine >= {leak['threshold']:g})")
+    note = "".join(f"<p class='note'>{E(n)}</p>" for n in notes)
     return f"<table>{head}{''.join(rows)}</table>{note}"
 
 
@@ -139,6 +151,99 @@ def errors_table(result: dict) -> str:
     return f"<table class='errors'>{head}{body}</table>"
 
 
+def slice_svg(sl: dict, width: int = 560, row_h: int = 18) -> str:
+    """One bar per slice with its 95% interval as a whisker; a dashed line at the overall value; red = flagged."""
+    metric, rows = sl["metric"], sl["slices"]
+    scale = 1.0 if metric in ("accuracy", "exact_match") else 100.0
+    label_w, pad = 180, 10
+    plot_w = width - label_w - 2 * pad
+    height = len(rows) * row_h + 2 * pad + 14
+
+    def x(v):
+        return label_w + pad + max(0.0, min(1.0, v / scale)) * plot_w
+
+    parts = []
+    for i, r in enumerate(rows):
+        m = r["metrics"][metric]
+        y = pad + i * row_h
+        colour = "#d62728" if r["significantly_below"] else "#1f77b4"
+        lo, hi = m["ci"]
+        parts.append(f'<text x="{label_w}" y="{y + row_h * 0.7:.1f}" font-size="11" text-anchor="end">'
+                     f'{E(str(r["slice"])[:28])} (n={r["n"]})</text>'
+                     f'<rect x="{label_w + pad}" y="{y + 3}" width="{x(m["mean"]) - label_w - pad:.1f}" height="{row_h - 6}" '
+                     f'fill="{colour}" opacity="0.7"><title>{E(str(r["slice"]))}: {E(metric)} {m["mean"]:.4f} '
+                     f'[{lo:.4f}, {hi:.4f}]</title></rect>'
+                     f'<line x1="{x(lo):.1f}" x2="{x(hi):.1f}" y1="{y + row_h / 2}" y2="{y + row_h / 2}" stroke="black"/>')
+    ov = x(sl["overall"][metric])
+    parts.append(f'<line x1="{ov:.1f}" x2="{ov:.1f}" y1="{pad}" y2="{height - 14}" stroke="#333" stroke-dasharray="4 3"/>'
+                 f'<text x="{ov:.1f}" y="{height - 2}" font-size="11" text-anchor="middle">overall '
+                 f'{sl["overall"][metric]:.3f}</text>')
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" role="img" '
+            f'aria-label="{E(metric)} per slice"><rect width="100%" height="100%" fill="white"/>{"".join(parts)}</svg>')
+
+
+def label_mix_svg(dist: dict, width: int = 560, row_h: int = 16, max_labels: int = 12) -> str:
+    """Training data: each slice's label shares as a stacked bar, the most frequent labels coloured."""
+    counts = dist["counts"]
+    totals = [sum(c) for c in zip(*counts)] if counts else []
+    order = sorted(range(len(dist["labels"])), key=lambda j: -totals[j])[:max_labels]
+    palette = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22",
+               "#17becf", "#aec7e8", "#ffbb78"]
+    label_w, pad = 180, 10
+    plot_w = width - label_w - 2 * pad
+    parts = []
+    for i, (s, row) in enumerate(zip(dist["slices"], counts)):
+        n, xpos, y = sum(row) or 1, label_w + pad, pad + i * row_h
+        parts.append(f'<text x="{label_w}" y="{y + row_h * 0.7:.1f}" font-size="11" text-anchor="end">{E(str(s)[:28])}</text>')
+        for k, j in enumerate(order):
+            w = row[j] / n * plot_w
+            if w > 0:
+                parts.append(f'<rect x="{xpos:.1f}" y="{y + 2}" width="{w:.1f}" height="{row_h - 4}" fill="{palette[k]}">'
+                             f'<title>{E(str(dist["labels"][j]))}: {row[j]} of {sum(row)}</title></rect>')
+            xpos += w
+    height = len(counts) * row_h + 2 * pad
+    legend = ", ".join(f"<span style='color:{palette[k]}'>&#9632;</span> {E(str(dist['labels'][j]))}"
+                       for k, j in enumerate(order))
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" role="img" '
+            f'aria-label="training labels per slice"><rect width="100%" height="100%" fill="white"/>{"".join(parts)}</svg>'
+            f"<p class='note'>{legend}{' (other labels uncoloured)' if len(dist['labels']) > max_labels else ''}</p>")
+
+
+def slices_section(field: str, sl: dict) -> str:
+    metric = sl["metric"]
+    parts = [f"<h3>Per {E(field)}: {E(metric)}</h3>", slice_svg(sl),
+             f"<p class='note'>bars: {E(metric)} per slice with its 95% bootstrap interval; red: significantly below "
+             f"the rest of the test set ({sl['confidence_for_flags']:.1%} interval of the gap below 0, Bonferroni over "
+             f"slices); dashed: overall</p>"]
+    head = "<tr><th>slice</th><th>n</th>" + "".join(f"<th>{E(m)} (95% CI)</th>" for m in sl["slices"][0]["metrics"]) + \
+        "<th>gap to rest (CI)</th>" + (f"<th>gap of the {E(sl['reference'])}</th>" if sl["reference"] else "") + "</tr>"
+    body = ""
+    for r in sl["slices"]:
+        pct = metric in ("accuracy", "exact_match")
+        cells = "".join(f"<td>{_num(v['mean'], k in ('accuracy', 'macro_f1', 'exact_match'))} "
+                        f"[{_num(v['ci'][0], k in ('accuracy', 'macro_f1', 'exact_match'))}, "
+                        f"{_num(v['ci'][1], k in ('accuracy', 'macro_f1', 'exact_match'))}]</td>"
+                        for k, v in r["metrics"].items())
+        gap = r.get("gap_to_rest")
+        gap_cell = f"{_num(gap['value'], pct)} [{_num(gap['ci'][0], pct)}, {_num(gap['ci'][1], pct)}]" if gap else "–"
+        flags = (" <b>below</b>" if r["significantly_below"] else "") + (" <b>widened</b>" if r.get("widened") else "")
+        ref = f"<td>{_num(r['reference_gap'], pct)}</td>" if "reference_gap" in r else ("<td>–</td>" if sl["reference"] else "")
+        body += f"<tr><td>{E(str(r['slice']))}{flags}</td><td>{r['n']}</td>{cells}<td>{gap_cell}</td>{ref}</tr>"
+    parts.append(f"<table>{head}{body}</table>")
+    for name, gap in (sl.get("fairness") or {}).items():
+        if gap.get("label"):
+            parts.append(f"<p>{E(name.replace('_', ' '))} gap: {100 * gap['gap']:.1f} points ({E(gap['rate'])} of label "
+                         f"{E(str(gap['label']))}: {E(str(gap['low'][0]))} {100 * gap['low'][1]:.1f}% vs "
+                         f"{E(str(gap['high'][0]))} {100 * gap['high'][1]:.1f}%)</p>")
+    dist = sl.get("training_labels")
+    if dist:
+        parts.append(f"<h4>Training data: labels per {E(field)}</h4>" + label_mix_svg(dist))
+        if "p_value" in dist:
+            parts.append(f"<p class='note'>chi-square test of independence: p {dist['p_value']:.3g}, Cramer's V "
+                         f"{dist['cramers_v']:.2f}{' (skewed: the model can learn the slice as a shortcut)' if dist['skewed'] else ''}</p>")
+    return "\n".join(parts)
+
+
 STYLE = ("<style>.curate-eval{font-family:system-ui,sans-serif;font-size:14px}.curate-eval table{border-collapse:collapse;"
          "margin:6px 0}.curate-eval td,.curate-eval th{border:1px solid #ddd;padding:3px 8px;vertical-align:top;text-align:left}"
          ".curate-eval .warn{background:#fff3cd;border:1px solid #e0c060;padding:6px 10px;margin:4px 0}"
@@ -156,6 +261,8 @@ def render_html(result: dict) -> str:
     if result["task"] == "classification":
         parts += ["<h3>Confusion matrix</h3>", confusion_svg(m["tuned"]), "<h4>Most frequent confusions</h4>",
                   top_confusions(m["tuned"]), per_class_table(m["tuned"])]
+    for field, sl in (result.get("slices") or {}).items():
+        parts.append(slices_section(field, sl))
     fit = result["overfitting"]
     parts += ["<h3>Training curves and overfitting</h3>", curves_svg(fit.get("curves", {}))]
     if fit.get("gap") is not None:

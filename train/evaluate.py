@@ -18,7 +18,7 @@ import torch
 
 from curate.errors import CurateError, DataError
 from curate.timing import timed
-from train import forgetting, metrics, overfit, predict, registry
+from train import baselines, forgetting, metrics, overfit, predict, registry
 from train.run import RunManifest
 
 
@@ -33,13 +33,17 @@ class EvalConfig:
     n_bootstrap: int = 1000  # bootstrap resamples for the 95% intervals
     seed: int = 0  # seeds the bootstrap and any freshly initialised head
     n_errors: int = 25  # error examples kept for the report
+    max_paraphrase_share: float = 0.01  # above this share of test records with a training paraphrase, the score
+    # is printed with a warning (1%: the share at which leakage moves accuracy by about its CI's half-width on 1k records)
+    slice_by: tuple = ()  # test-file columns (or "topic": the audit's topics) to report metrics per slice of
     stem: bool = True  # Porter-stem tokens for ROUGE (as the ROUGE-1.5.5 runs in papers do)
 
 
 # ---------------------------------------------------------------- classification
 
 
-def score_classification(model, tok, manifest, ds, cfg: EvalConfig) -> tuple[dict, list[dict]]:
+def score_classification(model, tok, manifest, ds, cfg: EvalConfig, train_recs=None,
+                         train_why: str | None = None) -> tuple[dict, list[dict]]:
     labels = list(manifest.labels)
     if not labels:
         raise CurateError(f"run.json of this run has no labels", fix="evaluate a classification run made by `curate train`")
@@ -49,7 +53,7 @@ def score_classification(model, tok, manifest, ds, cfg: EvalConfig) -> tuple[dic
     y_pred = [labels[i] for i in ids]
     report_labels = labels + unseen  # unseen test labels can never be predicted: they count as errors
     out = {"tuned": _cls_block(y_true, y_pred, report_labels, cfg)}
-    base_pred = None
+    base_pred = probe_pred = None
     if cfg.baseline:
         with predict.base_model(model, manifest) as base:
             base_pred = [labels[i] for i in predict.predict_classes(base, tok, texts, batch_size=cfg.batch_size,
@@ -58,11 +62,24 @@ def score_classification(model, tok, manifest, ds, cfg: EvalConfig) -> tuple[dic
         out["base"]["note"] = ("base model with the adapter disabled: its classification head is untrained, so "
                                "this is the chance-level starting point, not a competing model")
         out["gain"] = {k: out["tuned"][k] - out["base"][k] for k in ("accuracy", "macro_f1")}
+        if train_recs:
+            with predict.base_model(model, manifest) as base:
+                probe_pred, n_fit = baselines.probe_baseline(base, tok, train_recs, texts, labels,
+                                                             batch_size=cfg.batch_size, max_length=cfg.max_length,
+                                                             seed=cfg.seed)
+            out["probe"] = _cls_block(y_true, probe_pred, report_labels, cfg)
+            out["probe"]["note"] = (f"logistic regression on the frozen base model's mean-pooled features, fitted on "
+                                    f"the run's {n_fit} training records: the cheap baseline a fine-tune must beat")
+            out["gain_over_probe"] = {k: out["tuned"][k] - out["probe"][k] for k in ("accuracy", "macro_f1")}
+        else:
+            out["probe_skipped"] = f"no frozen-feature baseline: {train_why}"
     out["chance_accuracy"] = 1 / len(labels)
     if unseen:
         out["unseen_labels"] = unseen
+    probe_pred = probe_pred if "probe" in out else None
     preds = [{"id": r["id"], "input": r["prompt"], "reference": t, "prediction": p, "correct": t == p,
-              **({"base_prediction": base_pred[i]} if base_pred else {})}
+              **({"base_prediction": base_pred[i]} if base_pred else {}),
+              **({"probe_prediction": probe_pred[i]} if probe_pred else {})}
              for i, (r, t, p) in enumerate(zip(ds.records, y_true, y_pred))]
     return out, preds
 
@@ -131,6 +148,62 @@ def data_warnings(manifest: RunManifest, ds) -> list[str]:
     return w
 
 
+def paraphrase_check(train_recs, train_why, ds, cfg: EvalConfig) -> dict:
+    """Share of test records paraphrased in the training data; a warning when it is above cfg's share."""
+    if not train_recs:
+        return {"checked": False, "why": train_why}
+    try:
+        out = baselines.paraphrase_leakage([r["prompt"] for r in train_recs], [r["prompt"] for r in ds.records])
+    except CurateError as e:  # the audit's embedding model is not installed here
+        return {"checked": False, "why": str(e).splitlines()[0]}
+    out["checked"] = True
+    for ex in out["examples"]:
+        ex["test_id"], ex["train_id"] = ds.records[ex.pop("test_index")]["id"], train_recs[ex.pop("train_index")]["id"]
+    if out["share"] > cfg.max_paraphrase_share:
+        out["warning"] = (f"{out['share']:.1%} of the test records ({out['leaked_test_records']}/{out['test_records']}) "
+                          f"have a paraphrase in the training data (cosine >= {out['threshold']:g}; "
+                          f"{out['training_records_paraphrasing']} training records): the score partly measures "
+                          f"recall of the training set; the audit's max_semantic_leakage rule only warns: `curate clean DATA --eval TEST --fix-warned` drops them")
+    return out
+
+
+def _fmt_gap(gap: dict, metric: str) -> str:
+    pct = metric in ("accuracy", "exact_match")
+    f = (lambda v: f"{v:+.1%}") if pct else (lambda v: f"{v:+.2f}")
+    return f"{f(gap['value'])}, {gap.get('confidence', 0.95):.1%} CI [{f(gap['ci'][0])}, {f(gap['ci'][1])}]"
+
+
+def slice_report(field: str, manifest: RunManifest, ds, preds: list[dict], task: dict, train_ds,
+                 cfg: EvalConfig) -> dict:
+    """Per-slice metrics of the test set, and the training data's label distribution over the same slices."""
+    from train import slices
+
+    if field == "topic":
+        groups, train_topic = slices.topic_groups(manifest.audit_path, [r["prompt"] for r in ds.records],
+                                                  baselines._embed_texts)
+        train_groups = [train_topic.get(r["id"], slices.MISSING) for r in train_ds.records] if train_ds else None
+    else:
+        groups = slices.slice_values(ds, field)
+        train_groups = None
+        if train_ds is not None:
+            try:
+                train_groups = slices.slice_values(train_ds, field)
+            except DataError:
+                train_groups = None  # the training file has no such column: no training-data view
+    labels = task["tuned"].get("labels") if manifest.task == "classification" else None
+    out = slices.analyse(preds, groups, manifest.task, labels, n_resamples=cfg.n_bootstrap, seed=cfg.seed, field=field)
+    if manifest.task == "classification" and train_groups is not None:
+        out["training_labels"] = slices.label_distribution(train_ds.records, train_groups)
+    if field == "topic":
+        # topics are clusters of what the text says, and the label is what the text says: labels follow topics
+        # by construction, so parity gaps and label skew across topics are no finding (the per-topic metrics are)
+        out.pop("fairness", None)
+        if "training_labels" in out:
+            out["training_labels"]["skewed"] = False
+            out["training_labels"]["note"] = "labels follow topics by construction; not a skew"
+    return out
+
+
 def check_task(manifest: RunManifest, ds) -> None:
     if manifest.task == "classification" and ds.format != "classification":
         raise DataError(ds.path, None, f"is {ds.format} data but the run is a classification run",
@@ -151,8 +224,18 @@ def evaluate(run_dir, ds, cfg: EvalConfig = EvalConfig(), *, registry_path=None)
     with timed(timings, "load", digits=2):
         model, tok, manifest = load_trained(run_dir)
     with timed(timings, "task", digits=2):
-        score = score_classification if manifest.task == "classification" else score_generation
-        task, preds = score(model, tok, manifest, ds, cfg)
+        train_ds, train_why = baselines.load_training_data(manifest)
+        train_recs = train_ds.records if train_ds else None
+        if manifest.task == "classification":
+            task, preds = score_classification(model, tok, manifest, ds, cfg, train_recs, train_why)
+        else:
+            task, preds = score_generation(model, tok, manifest, ds, cfg)
+    with timed(timings, "leakage", digits=2):
+        leakage = paraphrase_check(train_recs, train_why, ds, cfg)
+    sliced = {}
+    with timed(timings, "slices", digits=2):
+        for field in cfg.slice_by:
+            sliced[field] = slice_report(field, manifest, ds, preds, task, train_ds, cfg)
     fit = overfit.analyse(overfit.read_metrics(run_dir / "metrics.jsonl"))
     forget = None
     if cfg.general != "none":
@@ -163,10 +246,26 @@ def evaluate(run_dir, ds, cfg: EvalConfig = EvalConfig(), *, registry_path=None)
     result = {
         "run": str(run_dir), "task": manifest.task, "base_model": manifest.base_model, "method": manifest.method,
         "test": {"path": ds.path, "name": ds.name, "fingerprint": ds.fingerprint, "n": len(ds)},
-        "config": asdict(cfg), "metrics": task, "overfitting": fit, "forgetting": forget,
+        "config": asdict(cfg), "metrics": task, "slices": sliced, "leakage": leakage, "overfitting": fit, "forgetting": forget,
         "seconds": timings, "evaluated_at": time.strftime("%Y-%m-%dT%H:%M:%S"),
     }
     warnings = data_warnings(manifest, ds) + fit["warnings"]
+    if leakage.get("warning"):
+        warnings.append(leakage["warning"])
+    for field, sl in sliced.items():
+        for r in sl["slices"]:
+            if r["significantly_below"]:
+                warnings.append(f"slice {field}={r['slice']} ({r['n']} records) is significantly below the rest: "
+                                f"{sl['metric']} gap {_fmt_gap(r['gap_to_rest'], sl['metric'])}")
+            if r.get("widened"):
+                warnings.append(f"slice {field}={r['slice']}: fine-tuning widened its {sl['metric']} gap to the rest "
+                                f"compared with the {sl['reference']} ({_fmt_gap(r['gap_change'], sl['metric'])})")
+        dist = sl.get("training_labels") or {}
+        if dist.get("skewed"):
+            o = dist.get("most_over_represented")
+            warnings.append(f"training data: labels depend on {field} (chi-square p {dist['p_value']:.2g}, Cramer's V "
+                            f"{dist['cramers_v']:.2f})" + (f"; most over-represented: label {o['label']} in {field}="
+                            f"{o['slice']} ({o['observed']} records, {o['expected']:.1f} expected)" if o else ""))
     warnings += registry.record_eval(run_dir, manifest, ds, headline(result), path=registry_path)
     result["warnings"] = warnings
     result["errors"] = error_examples(preds, manifest.task, cfg.n_errors)
@@ -179,11 +278,11 @@ def headline(result: dict) -> dict:
     m = result["metrics"]
     keys = ("accuracy", "macro_f1") if result["task"] == "classification" else ("rouge1", "rouge2", "rougeL", "exact_match")
     out = {}
-    for side in ("tuned", "base"):
+    for side in ("tuned", "base", "probe"):
         for k in keys:
             if side in m:
                 v = m[side][k]
-                out[f"{side}_{k}" if side == "base" else k] = v["mean"] if isinstance(v, dict) else v
+                out[f"{side}_{k}" if side != "tuned" else k] = v["mean"] if isinstance(v, dict) else v
     return out
 
 

@@ -23,6 +23,7 @@ import torch
 import torch.nn.functional as F
 
 from train.data import IGNORE, collate, epoch_batches, supervised_count
+from train.losses import class_weights, classification_loss
 from train.model import is_head, load_trainable_state, save_weights, trainable_state
 
 
@@ -40,7 +41,8 @@ def lr_lambda(step: int, total: int, warmup: int, min_ratio: float) -> float:
     return min_ratio + (1 - min_ratio) * 0.5 * (1 + math.cos(math.pi * progress))
 
 
-def loss_and_correct(net, batch: dict, task: str, label_smoothing: float = 0.0) -> tuple[torch.Tensor, int]:
+def loss_and_correct(net, batch: dict, task: str, label_smoothing: float = 0.0, class_weight=None,
+                     focal_gamma: float = 0.0) -> tuple[torch.Tensor, int]:
     """Summed (not averaged) loss over the batch's supervised tokens/examples, and correct predictions.
 
     Summing here and dividing by the supervised count of the whole accumulated step is what makes
@@ -49,7 +51,8 @@ def loss_and_correct(net, batch: dict, task: str, label_smoothing: float = 0.0) 
     """
     if task == "classification":
         logits = net(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"]).logits.float()
-        loss = F.cross_entropy(logits, batch["labels"], reduction="sum", label_smoothing=label_smoothing)
+        loss = classification_loss(logits, batch["labels"], label_smoothing=label_smoothing, weight=class_weight,
+                                   focal_gamma=focal_gamma)
         return loss, int((logits.argmax(-1) == batch["labels"]).sum())
     keep = batch["targets"] != IGNORE
     # logits only where there is a target: the vocabulary projection is the biggest matmul for small
@@ -66,7 +69,7 @@ def loss_and_correct(net, batch: dict, task: str, label_smoothing: float = 0.0) 
 
 def accumulate(model, examples, micro_batches: list[list[int]], task: str, *, packed: bool, pad_id: int,
                device, autocast=contextlib.nullcontext, world: int = 1,
-               label_smoothing: float = 0.0) -> tuple[float, float, int]:
+               loss_kw: dict | None = None) -> tuple[float, float, int]:
     """Forward/backward over one optimizer step's micro-batches; gradients are left in .grad.
 
     The loss is divided by the supervised tokens (sft) or examples (classification) of the whole
@@ -86,7 +89,7 @@ def accumulate(model, examples, micro_batches: list[list[int]], task: str, *, pa
         sync = contextlib.nullcontext() if (world == 1 or k == len(micro_batches) - 1) else model.no_sync()
         with sync:
             with autocast():
-                loss_sum, _ = loss_and_correct(model, batch, task, label_smoothing)
+                loss_sum, _ = loss_and_correct(model, batch, task, **(loss_kw or {}))
             (loss_sum * world / n_sup).backward()
         total += loss_sum.item()
         tokens += int(batch["attention_mask"].sum()) if "attention_mask" in batch else batch["input_ids"].numel()
@@ -167,6 +170,12 @@ def train(cfg, net, pad_id: int, task: str, train_ex: list[dict], val_ex: list[d
     val_batches = epoch_batches(val_ex, seed=cfg.seed, epoch=0, batch_size=cfg.batch_size * 2, pack_tokens=budget)
     val_batches = val_batches[rank::world]
     metric = cfg.metric or ("val_accuracy" if task == "classification" else "val_loss")
+    # the training loss only; validation stays plain cross-entropy so runs remain comparable
+    loss_kw = {}
+    if task == "classification":
+        n_classes = net.config.num_labels
+        loss_kw = {"label_smoothing": cfg.label_smoothing, "focal_gamma": cfg.focal_gamma if cfg.loss == "focal" else 0.0,
+                   "class_weight": class_weights([ex["label"] for ex in train_ex], n_classes, cfg.class_weights)}
     better = (lambda a, b: a > b) if metric == "val_accuracy" else (lambda a, b: a < b)
 
     # -- 3. state, or resume it from the last checkpoint -----------------------------------------
@@ -219,7 +228,7 @@ def train(cfg, net, pad_id: int, task: str, train_ex: list[dict], val_ex: list[d
         group = [next(stream) for _ in range(cfg.grad_accum)]
         loss_sum, n_sup, n_tok = accumulate(model, train_ex, [idx for _, _, idx in group], task, packed=packed,
                                             pad_id=pad_id, device=device, autocast=autocast, world=world,
-                                            label_smoothing=cfg.label_smoothing if task == "classification" else 0.0)
+                                            loss_kw=loss_kw)
         loss_acc, n_acc, tokens = loss_acc + loss_sum, n_acc + n_sup, tokens + n_tok
         torch.nn.utils.clip_grad_norm_(params, cfg.max_grad_norm)
         opt.step()

@@ -19,6 +19,12 @@ from train.config import DEFAULT_LR, TrainConfig
 from train.run import RunManifest
 
 
+# The rule set `curate train` audits with when it finds no audit and --rules is not given: the one
+# written for the task. default.yaml's checks are about prompt/answer data; classification.yaml
+# adds conflicting labels, label noise and balance, and makes test-set leakage an error.
+RULES_FOR_TASK = {"classification": "classification", "sft": "default"}
+
+
 class GateFailed(Exception):
     """The audit's gate failed and --allow-failed-gate was not given: exit 1."""
 
@@ -33,7 +39,8 @@ class Inputs:
     out: str  # run directory
     val: str | None = None  # validation file (else a seeded --val-fraction holdout)
     audit: str | None = None  # explicit audit.json (else found by fingerprint, or run)
-    rules: str | None = None  # rules the audit must use / the audit run when none is found (None: default)
+    rules: str | None = None  # rules the audit must use / the audit run when none is found; None = the set for the
+    # task (RULES_FOR_TASK), or, with an explicit --audit, whatever rules it used
     allow_failed_gate: bool = False  # train even though the gate failed (recorded in run.json)
     resume: bool = False  # continue from RUN/checkpoint
     load_kwargs: dict = field(default_factory=dict)  # format/field overrides for load_dataset
@@ -98,6 +105,9 @@ def run_training(cfg: TrainConfig, inp: Inputs, log=print) -> dict:
                               fix="pair --head linear with --head-init probe, or --head cosine with prototype")
     elif cfg.head or cfg.head_init:
         raise CurateError("--head and --head-init are for classification", fix="drop them for sft")
+    elif cfg.loss != "ce":
+        raise CurateError(f"--loss {cfg.loss} is for classification",
+                          fix="drop it for sft (its loss is over answer tokens, not classes)")
 
     # the validation and replay files are read now too: a bad one is refused before the audit
     val_ds = load_dataset(inp.val, **inp.load_kwargs) if inp.val else None
@@ -108,7 +118,8 @@ def run_training(cfg: TrainConfig, inp: Inputs, log=print) -> dict:
                 f"{out / _INVALID[what]} once training starts")
 
     # -- gate ------------------------------------------------------------------------------------
-    gate = check_gate(ds, audit=inp.audit, rules=inp.rules, allow_failed=inp.allow_failed_gate, log=log)
+    rules = inp.rules if inp.audit else (inp.rules or RULES_FOR_TASK[task])  # an explicit audit is taken as it is
+    gate = check_gate(ds, audit=inp.audit, rules=rules, allow_failed=inp.allow_failed_gate, log=log)
     if gate.passed is False and not inp.allow_failed_gate:
         raise GateFailed(gate.audit_path, gate.failed_rules)
     base = base or default_model(task)
@@ -167,7 +178,8 @@ def run_training(cfg: TrainConfig, inp: Inputs, log=print) -> dict:
                            val_path=inp.val, val_fingerprint=val_ds.fingerprint if val_ds else None,
                            audit_path=gate.audit_path, gate_passed=gate.passed,
                            allow_failed_gate=inp.allow_failed_gate, labels=labels,
-                           config=cfg.to_dict() | probe | {"mix_sources": mixed, "failed_rules_overridden":
+                           config=cfg.to_dict() | probe | {"mix_sources": mixed, "load_kwargs": inp.load_kwargs,
+                                                   "failed_rules_overridden":
                                                    gate.failed_rules if inp.allow_failed_gate else []},
                            curate_version=__version__)
     if main_proc:

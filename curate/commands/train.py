@@ -34,6 +34,10 @@ FLAGS = {
     "--metric": ("metric", str, "val_loss | val_accuracy: what picks the best step"),
     "--seed": ("seed", int, "seed for weights, dropout and data order (default 0)"),
     "--label-smoothing": ("label_smoothing", float, "classification: label smoothing on the training loss (default 0)"),
+    "--class-weights": ("class_weights", str, "classification: balanced (default: each class weighted by "
+                                               "n / (classes x its count) in the training loss) | none"),
+    "--loss": ("loss", str, "classification: ce (default) | focal"),
+    "--focal-gamma": ("focal_gamma", float, "focal loss exponent (default 2)"),
     "--head": ("head", str, "classification: linear | cosine (default: cosine for sentence-transformers "
                             "models such as the default MiniLM, else linear)"),
     "--head-scale": ("head_scale", float, "cosine head: logit scale (default 20)"),
@@ -54,7 +58,8 @@ def add_parser(sub):
     p.add_argument("--audit", help="audit.json to gate on (default: found by fingerprint in ./curate-out/)")
     p.add_argument("--rules", default=None,
                    help="rules the audit must have used, and the audit `curate train` runs when it finds none "
-                        "(default: default; with --audit, whatever rules that audit used)")
+                        "(default: the set for the data's task: classification for text + label data, else default; "
+                        "with --audit, whatever rules that audit used)")
     p.add_argument("--allow-failed-gate", action="store_true",
                    help="train even though the gate failed or no audit exists (LOUD, recorded in run.json)")
     p.add_argument("--resume", action="store_true", help="continue RUN from its last checkpoint")

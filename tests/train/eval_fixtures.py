@@ -61,7 +61,9 @@ def classification_rows(extra_text: str | None = None) -> list[dict]:
     return rows
 
 
-def make_classification_run(root: Path, *, steps: int = 25, metrics_rows: list[dict] | None = None) -> Path:
+def make_classification_run(root: Path, *, steps: int = 25, metrics_rows: list[dict] | None = None,
+                            train_rows: list[dict] | None = None) -> Path:
+    """train_rows: also write them as the run's training file (run.json's data_path and fingerprint)."""
     from peft import LoraConfig, TaskType, get_peft_model
     from transformers import BertConfig, BertForSequenceClassification, BertModel
 
@@ -85,8 +87,14 @@ def make_classification_run(root: Path, *, steps: int = 25, metrics_rows: list[d
         opt.step()
         opt.zero_grad()
     net.save_pretrained(run_dir / "adapter")
-    RunManifest(task="classification", base_model=str(base_dir), labels=labels, data_fingerprint="train-fp",
-                config={"lr": 3e-2, "steps": steps}).save(run_dir)
+    data_path, data_fp = "", "train-fp"
+    if train_rows is not None:
+        from curate.load import load_dataset
+
+        data_path = str(write_jsonl(root / "train.jsonl", train_rows))
+        data_fp = load_dataset(data_path).fingerprint
+    RunManifest(task="classification", base_model=str(base_dir), labels=labels, data_path=data_path,
+                data_fingerprint=data_fp, config={"lr": 3e-2, "steps": steps}).save(run_dir)
     write_jsonl(run_dir / "metrics.jsonl", metrics_rows if metrics_rows is not None else [
         {"step": 10, "train_loss": 1.0}, {"step": 20, "train_loss": 0.6, "val_loss": 0.8, "val_accuracy": 0.7},
         {"step": 30, "train_loss": 0.3, "val_loss": 0.5, "val_accuracy": 0.9}])

@@ -77,6 +77,42 @@ def test_no_audit_runs_one_with_the_given_rules_and_gates_on_it(workdir, capsys)
     assert not (workdir / "run").exists()
 
 
+@pytest.mark.parametrize("extra, expected", [([], "classification"), (["--rules", "strict"], "strict")],
+                         ids=["text+label data gets the classification rules", "--rules wins"])
+def test_no_audit_runs_the_rule_set_of_the_task(workdir, monkeypatch, extra, expected):
+    import train.gate
+
+    used = []
+
+    def fake_audit(ds, out_dir, rules, log):
+        used.append(rules)
+        raise SystemExit(7)  # stop before the audit's models load: only the choice is under test
+
+    monkeypatch.setattr(train.gate, "run_audit_now", fake_audit)
+    with pytest.raises(SystemExit):
+        main(TRAIN + ["--out", "run", *extra])
+    assert used == [expected]
+
+
+def test_class_weights_and_focal_loss_reach_the_training_loss(workdir, monkeypatch):
+    import train.loop
+
+    seen, real = [], train.loop.classification_loss
+
+    def spy(logits, target, **kw):
+        seen.append(kw)
+        return real(logits, target, **kw)
+
+    monkeypatch.setattr(train.loop, "classification_loss", spy)
+    write_audit(workdir, passed=True)
+    assert main(TRAIN + ["--out", "run", "--class-weights", "balanced", "--loss", "focal", "--focal-gamma", "1.5"]) == 0
+    run = json.loads((workdir / "run" / "run.json").read_text())
+    assert (run["config"]["class_weights"], run["config"]["loss"], run["config"]["focal_gamma"]) == ("balanced", "focal", 1.5)
+    train_calls = [kw for kw in seen if kw.get("focal_gamma")]  # validation calls use plain cross-entropy
+    assert train_calls and all(kw["focal_gamma"] == 1.5 and kw["weight"] is not None for kw in train_calls)
+    assert any(kw["focal_gamma"] == 0 and kw["weight"] is None for kw in seen)
+
+
 def test_allow_failed_gate_trains_loudly_and_records_it(workdir, capsys):
     write_audit(workdir, passed=False)
     assert main(TRAIN + ["--out", "run", "--allow-failed-gate", "--eval-at-start"]) == 0
