@@ -228,7 +228,7 @@ def get_detector(config: PiiConfig) -> PiiDetector:
     return _DETECTORS[key]
 
 
-@register_stage("pii", config=PiiConfig, columns=("pii_spans",), row_local=True, version="7")
+@register_stage("pii", config=PiiConfig, columns=("pii_spans",), row_local=True, version="8")
 def pii(batch: dict[str, list], *, config: PiiConfig) -> dict[str, list]:
     """PII spans (presidio + secret recognizers) in every text field, with offsets into that field."""
     det = get_detector(config)

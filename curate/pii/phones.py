@@ -107,6 +107,12 @@ def is_number_not_phone(text: str, start: int, end: int, body: str) -> bool:
         return True
     if re.search(r"[\d.]\Z", before) or _NUMBER_WORD_AFTER.match(after) or re.search(r"[$€£¥]\s*\Z", before):
         return True  # part of a longer number, an amount, a quantity
+    if re.match(r"T\d\d:\d\d", after) or re.search(r"\d{4}-\d\d-\d\dT?\Z", text[max(0, start - 11):end]):
+        return True  # an ISO timestamp, "2022-09-24T00:00:00"
+    core = re.sub(r"^(?:\+|00|011)[\s.-]?\d{1,3}|\(0\)", "", body)  # a country code and a "(0)" trunk are one digit by design
+    groups = _GROUPS.findall(core)
+    if sum(len(g) == 1 for g in groups) >= 2:
+        return True  # "3 9 5 2 11 1", "1 2 3 4 5 6 7 8 9 10": a list of numbers; phones group 2-4 digits
     return False
 
 

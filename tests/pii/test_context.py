@@ -20,6 +20,11 @@ def patterns_only():
 
 NOT_PII = [  # what users saw flagged on code instructions (issue 13 item 2), and its neighbours
     ("conversion-factor", "To convert kilometres to miles, multiply by 0.621371: 100 * 0.621371 = 62.1371 miles."),
+    # gpteacher_codegen inputs the phone finder read as phones (precision bench, round 2)
+    ("number-list", 'Input: "3 9 5 2 11 1"'),
+    ("file-of-numbers", "numbers.txt: 12 7 9 15 23 5 16"),
+    ("one-to-ten", "1 2 3 4 5 6 7 8 9 10"),
+    ("iso-timestamp", "Parse the date 2022-09-24T00:00:00 into a datetime."),
     ("python-call", "python('100 * 0.621371')"),
     ("digits-of-pi", "pi is about 3.141592653589793, so round(3.141592653589793, 10) gives 3.1415926536."),
     ("negative-int", "largest = -2147483648"),
