@@ -109,7 +109,10 @@ def test_audit_and_clean_write_no_planted_pii_and_touch_no_network(tmp_path, off
     # the findings are still there, and the ids still tell the records apart
     doc = json.loads((out / "audit" / "audit.json").read_text())
     rules = {r["rule"]: r for r in doc["rules"]}
-    assert len(rules["require_no_pii_in_answers"]["flagged_ids"]) == 3
+    # contact details in answers (row 2) and a key and password (row 3, the secrets rule); row 4's
+    # e-mail is in backticks, inline code, which is not personal data, and is row 2's value anyway
+    blocked = set(rules["require_no_pii_in_answers"]["flagged_ids"]) | set(rules["secrets_and_financial_ids"]["flagged_ids"])
+    assert len(blocked) == 2
     import pyarrow.parquet as pq
 
     sig_ids = pq.read_table(out / "audit" / "signals.parquet").column("id").to_pylist()

@@ -135,7 +135,9 @@ def analyse(preds: list[dict], groups: list[str], task: str, labels: list[str] |
                 change = gap_t - gap_r
                 row["reference_gap"] = float(ref_scores[idx].mean() - ref_scores[rest].mean())
                 row["gap_change"] = {"value": row["gap_to_rest"]["value"] - row["reference_gap"], "ci": _ci(change, conf)}
-                row["widened"] = bool(n >= MIN_SLICE and row["gap_change"]["ci"][1] < 0)
+                # widened: the slice is behind the rest and fell further behind; a slice ahead of the rest
+                # whose lead shrank has a narrower gap, not a wider one
+                row["widened"] = bool(n >= MIN_SLICE and row["gap_to_rest"]["value"] < 0 and row["gap_change"]["ci"][1] < 0)
         else:
             row["significantly_below"] = False
         rows.append(row)

@@ -43,7 +43,13 @@ def write_audit(workdir, passed: bool, fingerprint=None) -> str:
               "value": 0.25, "threshold": 0.01, "flagged": 6, "message": "PII in 6 records"}]
     from curate.rules import load_rules
 
-    doc = {"dataset": {"fingerprint": fp}, "rules": rules, "rules_digest": load_rules("default").digest,
+    from train.recipe import RULES_FOR_TASK
+
+    # the digest of the rule set `curate train` gates with for this data's task (classification here)
+    # only the layout is needed: read tolerantly (some tests plant an invalid row or a latin-1 byte)
+    fmt = load_dataset(workdir / "train.csv", skip_invalid=True, encoding="latin-1").format
+    task = "classification" if fmt == "classification" else "sft"
+    doc = {"dataset": {"fingerprint": fp}, "rules": rules, "rules_digest": load_rules(RULES_FOR_TASK[task]).digest,
            "gate": {"passed": passed, "failed_rules": [] if passed else ["max_pii_rate"]}}
     (out / "audit.json").write_text(json.dumps(doc))
     return str(out / "audit.json")

@@ -55,6 +55,17 @@ def test_a_slice_far_below_the_rest_is_flagged(bad_n, flagged):
     assert res["confidence_for_flags"] == pytest.approx(1 - 0.05 / (2 if bad_n >= 5 else 1))
 
 
+def test_a_slice_ahead_of_the_rest_whose_lead_shrinks_has_not_widened_a_gap():
+    # the probe is perfect on 'a' and poor on 'b'; the fine-tune is good on both: 'a' leads by less
+    # fine-tune: a 0.95, b 0.75 (a leads by 0.20); probe: a 1.00, b 0.25 (a led by 0.75)
+    rows = ([("a", "x", "x", "x")] * 76 + [("a", "x", "y", "x")] * 4
+            + [("b", "x", "x", "y")] * 60 + [("b", "x", "y", "x")] * 20)
+    res = slices.analyse(*_preds(rows), "classification", ["x", "y"], n_resamples=300)
+    a = next(r for r in res["slices"] if r["slice"] == "a")
+    assert a["gap_to_rest"]["value"] > 0 and a["gap_change"]["value"] < 0
+    assert "a" not in res["widened"]
+
+
 def test_equal_slices_are_not_flagged_and_parity_gap_is_zero():
     rows = [(s, "x", "x") for s in "ab" for _ in range(30)] + [(s, "y", "x") for s in "ab" for _ in range(10)]
     res = slices.analyse(*_preds(rows), "classification", ["x", "y"], n_resamples=200)
