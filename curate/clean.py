@@ -15,7 +15,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from curate.checks import CHECKS
+from curate.checks import load_all
 from curate.writers import output_path, set_field, write_rows
 
 PII_MODES = ("redact", "mask", "pseudonymize", "drop")
@@ -39,9 +39,10 @@ def plan_fixes(result, *, fix_warned: bool = False) -> dict[str, dict[str, list]
     (semantic near-duplicates, names in maths word problems) needs a person's look first.
     """
     plan: dict[str, dict[str, list]] = {"drop": {}, "scrub_pii": {}, "fix_text": {}}
+    checks = load_all()  # the registry, whoever built `result` (an audit imports it; a caller may not have)
     rules = {r.name: r for r in result.rules.rules}
     for o in result.outcomes:
-        fix = CHECKS[o.check].fix
+        fix = checks[o.check].fix
         if fix in ("drop", "scrub_pii") and o.severity == "warn" and not fix_warned:
             continue
         if fix and o.status in ("pass", "fail"):
