@@ -27,10 +27,17 @@ _CUT = re.compile(r"…|\.\.\.")
 _EDGE_PAD = " \t\n\"'`([{<>)]}"
 
 
+_ORDINARY_WORD = re.compile(r"[a-z]+|[A-Z]+")
+
+
 class Sanitizer:
     def __init__(self, values: dict[str, str], names: dict[str, str] | None = None):
         """values: raw value -> entity type (from texts); names: raw value -> placeholder (from ids, labels, files)."""
         self.types = dict(values)
+        # a detected span that is one all-lowercase or all-capitals word ("input", "JSON") is an ordinary
+        # word wherever else it stands, not a name, place or contact detail: masking it everywhere turned
+        # a field mapping into 'input_field': '<URL>' and a rule message into "<LOCATION> answers"
+        values = {v: t for v, t in values.items() if not _ORDINARY_WORD.fullmatch(v.strip())}
         self.replacement = {v: f"<{t}>" for v, t in values.items()}
         self.replacement.update(names or {})
         for v in list(self.replacement):  # the same value as report.html or an SVG figure escapes it

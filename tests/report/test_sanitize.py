@@ -11,7 +11,7 @@ SAN = Sanitizer({"Jane Doe": "PERSON", "jane@example.com": "EMAIL_ADDRESS", "max
 
 @pytest.mark.parametrize("text,expected", [
     ("call Jane Doe at jane@example.com", "call <PERSON> at <EMAIL_ADDRESS>"),
-    ("Max asked about the max top-up", "<PERSON> asked about the <PERSON> top-up"),
+    ("Max asked about the max top-up", "<PERSON> asked about the max top-up"),  # lowercase "max" is a word
     ("max_exact_duplicate_rate", "max_exact_duplicate_rate"),
     ("Maximum limit", "Maximum limit"),
 ], ids=["values", "whole-words", "identifier-untouched", "longer-word-untouched"])
@@ -123,3 +123,16 @@ def test_a_span_that_cuts_a_word_removes_the_whole_word():
 
     san = Sanitizer(span_values(D(), S()))
     assert san.text(text) == "send it to <STREET_ADDRESS>, <PERSON>"
+
+
+@pytest.mark.parametrize("value, etype, text, kept", [
+    ("input", "URL", "mapping: {'input_field': 'input'}", True),
+    ("JSON", "LOCATION", "11 records have JSON answers that do not parse", True),
+    ("Spain", "LOCATION", "shipped to Spain last week", False),
+    ("Smith", "PERSON", "ask Smith about it", False),
+], ids=["lowercase-word", "capitals-word", "place", "surname"])
+def test_an_ordinary_word_is_not_masked_outside_its_own_span(value, etype, text, kept):
+    from curate.report.sanitize import Sanitizer
+
+    out = Sanitizer({value: etype}).text(text)
+    assert (value in out) is kept, out
