@@ -144,6 +144,8 @@ class Sanitizer:
             if i > 0 and _word(s[i - 1]) and _word(s[i]):
                 continue  # starts inside a word (`_` included, as the whole-word match counts it)
             frag = s[i:]
+            if _ORDINARY_WORD.fullmatch(frag[::-1] if reverse else frag):
+                continue  # "input" of "input.html": an ordinary word says nothing about the value
             j = bisect.bisect_left(sorted_vals, frag)
             if j < len(sorted_vals) and sorted_vals[j] == frag:
                 j += 1  # a whole value is the whole-word match's business, not a cut piece

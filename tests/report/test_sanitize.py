@@ -136,3 +136,11 @@ def test_an_ordinary_word_is_not_masked_outside_its_own_span(value, etype, text,
 
     out = Sanitizer({value: etype}).text(text)
     assert (value in out) is kept, out
+
+
+def test_an_ordinary_word_is_not_taken_for_a_cut_piece_of_a_value():
+    from curate.report.sanitize import Sanitizer
+
+    san = Sanitizer({"input.html": "URL", "sk-proj-Xq7vB2abcdef": "API_KEY"})
+    assert san.text("{'input_field': 'input'}") == "{'input_field': 'input'}"  # was 'input_field': '<URL>'
+    assert "Xq7v" not in san.text("the key sk-proj-Xq7v…")  # a cut piece of a value still goes
