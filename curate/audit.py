@@ -24,7 +24,7 @@ from curate.timing import timed
 class AuditResult:
     dataset: object  # CurateDataset
     rules: object  # RuleSet
-    signals: pd.DataFrame  # one row per record: id, every signal column, flags
+    signals: pd.DataFrame  # one row per record: id, every signal column, flagged_by
     outcomes: list[RuleOutcome]
     gate: dict
     stage_runs: list[StageRun] = field(default_factory=list)
@@ -75,7 +75,7 @@ def run_audit(data, *, eval=(), reference=None, rules=None, load_kwargs: dict | 
         if o.status == "fail":
             for rid in o.flagged:
                 flags.setdefault(rid, []).append(o.rule)
-    signals["flags"] = [flags.get(i, []) for i in ds.ids]
+    signals["flagged_by"] = [flags.get(i, []) for i in ds.ids]
     gate = gate_summary(outcomes, len(ds))
     return AuditResult(ds, ruleset, signals, outcomes, gate, runs, eval_sets, ref, seconds)
 

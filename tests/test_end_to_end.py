@@ -160,7 +160,7 @@ def test_outputs_are_complete(audited):
     import pandas as pd
 
     sig = pd.read_parquet(out / "signals.parquet")
-    assert len(sig) == 2000 and {"id", "flags", "exact_dup_of", "near_dup_cluster", "pii_spans"} <= set(sig.columns)
+    assert len(sig) == 2000 and {"id", "flagged_by", "exact_dup_of", "near_dup_cluster", "pii_spans"} <= set(sig.columns)
 
 
 def test_report_renders_in_a_real_browser(audited, tmp_path):

@@ -179,7 +179,7 @@ def _overview(result, doc, san) -> str:
 
 def _flagged(result, san, by_id) -> str:
     sig = result.signals
-    flagged = [(i, f) for i, f in zip(sig["id"], sig["flags"]) if len(f)]
+    flagged = [(i, f) for i, f in zip(sig["id"], sig["flagged_by"]) if len(f)]
     evidence: dict[str, list[str]] = {}
     for o in result.outcomes:
         if o.status == "fail":

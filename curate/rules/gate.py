@@ -6,7 +6,7 @@ severity: a crash is a broken check, not a finding).
 
 Severities: `error` blocks the gate; `warn` reports and flags records; `info` reports a finding
 about the data as a whole (topic balance, what the data covers) and never flags a record: the
-records an info check points at are kept as `noted`, so they reach no record's `flags`, and
+records an info check points at are kept as `noted`, so they reach no record's `flagged_by`, and
 `curate clean` never acts on them. An info rule whose check would fail has status `info`.
 """
 

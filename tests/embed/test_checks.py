@@ -97,7 +97,7 @@ def test_long_tail_without_reference_describes_small_topics_and_flags_no_record(
     o = out["max_long_tail_share"]
     assert o.status == status, o.message
     assert o.flagged == [] and o.evidence == {}  # a record in a small topic is not a defect
-    assert all(len(f) == 0 for f in res.signals["flags"])
+    assert all(len(f) == 0 for f in res.signals["flagged_by"])
     assert "--reference" in o.message
     if rare:
         assert any("crypto" in r["topic"] or "bitcoin" in r["topic"] for r in o.details["table"]), o.details["table"]
@@ -122,7 +122,7 @@ def test_long_tail_with_reference_is_demand_against_supply(tmp_path, train_rare,
                      stages=stages, reference=_ref(tmp_path, ref_counts))
     o = out["max_long_tail_share"]
     assert o.flagged == [] and o.noted == []
-    assert all(len(f) == 0 for f in res.signals["flags"])
+    assert all(len(f) == 0 for f in res.signals["flagged_by"])
     assert o.status == ("info" if status == "fail" else "pass"), o.message
     if under:  # every under-supplied topic is a crypto one (the hashed embedder splits it by phrasing), and all of them are
         rows = o.details["table"]

@@ -99,7 +99,7 @@ def test_info_rule_informs_but_never_fails_the_gate_nor_flags_a_record(tmp_path,
     if status == "info":  # the records it points at are examples, not flags
         assert rule["noted"] == 2 and [e["id"] for e in rule["examples"]] == ["0", "2"]
     sig = pd.read_parquet(tmp_path / "out" / "signals.parquet")
-    assert all(len(f) == 0 for f in sig["flags"])
+    assert all(len(f) == 0 for f in sig["flagged_by"])
     md = (tmp_path / "out" / "report.md").read_text()
     html = (tmp_path / "out" / "report.html").read_text()
     assert "| \\_test_drop_if_any_x | info |" in md  # report.md escapes a leading underscore (md())
