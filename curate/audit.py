@@ -81,6 +81,6 @@ def run_audit(data, *, eval=(), reference=None, rules=None, load_kwargs: dict | 
 
 
 def default_out_dir(ds) -> Path:
-    from curate.report.sanitize import safe_name
+    from curate.cliutil import default_out_dir
 
-    return Path("curate-out") / safe_name(ds.name)  # a file name can hold PII (export_jane@example.org.jsonl)
+    return default_out_dir(ds)  # curate-out/<safe stem>-<8 hex of the fingerprint>: one place decides it

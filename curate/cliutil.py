@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 
 from rich.console import Console
 
@@ -97,18 +98,31 @@ def refuse_overwrite(targets, *, inputs=(), earlier_run: str | None = None, flag
                               fix=f"pass a new {flag} folder, or move the earlier output away first")
 
 
+OUT_ROOT = "curate-out"
+
+
+def default_out_dir(ds) -> Path:
+    """./curate-out/<safe file stem>-<first 8 hex of the data's fingerprint>/: where a command's outputs go by default.
+
+    The fingerprint hashes the records, so two projects' `train.csv` never share (and overwrite) a
+    folder, while auditing the same data again writes to the same place. The stem is sanitized: a
+    file name can hold PII (export_jane@example.org.jsonl).
+    """
+    from curate.report.sanitize import safe_name
+
+    return Path(OUT_ROOT) / f"{safe_name(ds.name)}-{ds.fingerprint[:8]}"
+
+
 def set_aside_invalid(ds, path=None):
     """Write the records --skip-invalid skipped (with where and why) and say how many: never dropped silently.
 
-    `path`: where (default ./curate-out/<name>/invalid.jsonl, where `curate inspect` writes them too).
+    `path`: where (default invalid.jsonl in `default_out_dir(ds)`, where `curate inspect` and `curate audit` write them too).
     """
-    from pathlib import Path
-
     from curate.load import write_invalid
 
     if not ds.invalid:
         return None
-    q = write_invalid(ds, path or Path("curate-out") / ds.name / "invalid.jsonl")
+    q = write_invalid(ds, path or default_out_dir(ds) / "invalid.jsonl")
     err_console.print(f"{len(ds.invalid)} invalid record(s) of {ds.path} skipped (--skip-invalid), with reasons: {q}",
                       style="yellow", markup=False, soft_wrap=True)
     return q

@@ -105,25 +105,33 @@ def find_audit(fingerprint: str, explicit=None, root: Path = Path("."), *, rules
     return max(hits, key=lambda p: p.stat().st_mtime) if hits else None
 
 
-def run_audit_now(ds, out_dir: Path, rules: str = "default", log=print) -> Path:
+def run_audit_now(ds, out_dir: Path, rules: str = "default", log=print, progress=None) -> Path:
     """Run `curate audit` through its Python API and write its outputs where `find_audit` looks."""
     from curate.audit import run_audit
+    from curate.progress import as_progress
     from curate.report.write import write_outputs
 
     log(f"no audit of {ds.path} yet: running `curate audit --rules {rules}` into {out_dir}")
-    write_outputs(run_audit(ds, rules=rules), out_dir)
+    progress = as_progress(progress)
+    result = run_audit(ds, rules=rules, progress=progress)
+    progress.phase("report", total=None)
+    write_outputs(result, out_dir)
+    progress.close()  # the audit is over: training logs follow on a terminal free of its bars
     return Path(out_dir) / "audit.json"
 
 
-def check_gate(ds, *, audit=None, rules: str | None = None, allow_failed: bool = False, log=print) -> GateResult:
+def check_gate(ds, *, audit=None, rules: str | None = None, allow_failed: bool = False, log=print,
+               progress=None) -> GateResult:
     """Find or run the audit of `ds` with `rules` (None: default; with an explicit `audit`, any rules);
-    a failed or missing gate is an error unless `allow_failed`."""
+    a failed or missing gate is an error unless `allow_failed`. `progress` (curate.progress) hears the audit's phases."""
     path = find_audit(ds.fingerprint, audit, rules=rules, log=log)
     if path is None:
-        out = Path("curate-out") / ds.name
-        if (out / "audit.json").exists():  # another audit (other data or rules) lives there: keep it
-            out = out.with_name(f"{ds.name}.rules-{rules_digest(rules or 'default')[1][:8]}")
-        path = run_audit_now(ds, out, rules or "default", log)
+        from curate.cliutil import default_out_dir
+
+        out = default_out_dir(ds)  # where `curate audit DATA` writes, so the next search finds it
+        if (out / "audit.json").exists():  # an audit of this data with other rules lives there: keep it
+            out = out.with_name(f"{out.name}.rules-{rules_digest(rules or 'default')[1][:8]}")
+        path = run_audit_now(ds, out, rules or "default", log, progress=progress)
     if path is None:
         if not allow_failed:
             raise CurateError(f"{ds.path}: no audit of this data found (fingerprint {ds.fingerprint[:12]}...; "

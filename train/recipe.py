@@ -44,6 +44,7 @@ class Inputs:
     allow_failed_gate: bool = False  # train even though the gate failed (recorded in run.json)
     resume: bool = False  # continue from RUN/checkpoint
     load_kwargs: dict = field(default_factory=dict)  # format/field overrides for load_dataset
+    progress: object = None  # a curate.progress.Progress told the phases of an audit the gate runs (None: silent)
 
 
 _INVALID = {"training": "invalid.jsonl", "validation": "val_invalid.jsonl"}  # --skip-invalid quarantines in RUN/
@@ -119,7 +120,8 @@ def run_training(cfg: TrainConfig, inp: Inputs, log=print) -> dict:
 
     # -- gate ------------------------------------------------------------------------------------
     rules = inp.rules if inp.audit else (inp.rules or RULES_FOR_TASK[task])  # an explicit audit is taken as it is
-    gate = check_gate(ds, audit=inp.audit, rules=rules, allow_failed=inp.allow_failed_gate, log=log)
+    gate = check_gate(ds, audit=inp.audit, rules=rules, allow_failed=inp.allow_failed_gate, log=log,
+                      progress=inp.progress)
     if gate.passed is False and not inp.allow_failed_gate:
         raise GateFailed(gate.audit_path, gate.failed_rules)
     base = base or default_model(task)

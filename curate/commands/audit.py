@@ -19,9 +19,11 @@ def add_parser(sub):
     p.add_argument("--reference", metavar="FILE", help="reference set (production queries) for coverage")
     p.add_argument("--rules", default="default", help="rules file, or a shipped name: default, strict, instruction, "
                                                       "classification (default: default)")
-    p.add_argument("--out", help="output folder (default ./curate-out/<dataset-name>/)")
+    p.add_argument("--out", help="output folder (default ./curate-out/<file name>-<8 hex of the data's fingerprint>/)")
     p.add_argument("--no-cache", action="store_true", help="recompute every signal")
     p.add_argument("--num-proc", type=int, default=1, help="processes for row-local stages")
+    p.add_argument("--all", action="store_true", dest="all_rules",
+                   help="print every rule (default: failed, warned and info rules; passing ones on one line)")
     add_load_args(p)
     p.set_defaults(run=run)
 
@@ -29,10 +31,12 @@ def add_parser(sub):
 def run(args) -> int:
     from rich.markup import escape
 
-    from curate.audit import default_out_dir, run_audit
+    from curate.audit import run_audit
+    from curate.cliutil import default_out_dir
     from curate.errors import CurateError
     from curate.load import load_dataset
     from curate.load.benchmarks import load_eval_sets
+    from curate.progress import terminal_progress
     from curate.report import write_outputs
     from curate.rules import load_rules
 
@@ -49,12 +53,12 @@ def run(args) -> int:
     out = check_out_dir(args.out or default_out_dir(ds))
     refuse_overwrite([out / n for n in ("audit.json", "signals.parquet", "report.md", "report.html", "invalid.jsonl")],
                      inputs=[args.data, *others])
-    with err_console.status("auditing…") as status:
+    with terminal_progress() as progress:
         result = run_audit(ds, eval=evals, reference=args.reference, rules=args.rules,
-                           use_cache=not args.no_cache, num_proc=args.num_proc,
-                           progress=lambda msg: status.update(f"auditing: {msg}"))
-    out = write_outputs(result, out)
-    print_verdict(result, console)
+                           use_cache=not args.no_cache, num_proc=args.num_proc, progress=progress)
+        progress.phase("report", total=None)
+        out = write_outputs(result, out)
+    print_verdict(result, console, all_rules=args.all_rules)
     if ds.invalid:  # write_outputs wrote them to invalid.jsonl
         err_console.print(f"{len(ds.invalid)} invalid record(s) skipped (--skip-invalid), with reasons: "
                           f"{out / 'invalid.jsonl'}", style="yellow", markup=False, soft_wrap=True)
@@ -62,9 +66,12 @@ def run(args) -> int:
     return 0 if result.passed else 1
 
 
-def print_verdict(result, con) -> None:
+def print_verdict(result, con, *, all_rules: bool = False) -> None:
+    """The verdict first, then what needs a person: failed and warned rules in a table, info findings
+    one line each, passing and skipped rules one line each. `all_rules`: every rule in the table."""
     from rich.markup import escape as rich_escape
     from rich.table import Table
+    from rich.text import Text
 
     from curate.report.sanitize import Sanitizer
 
@@ -73,25 +80,59 @@ def print_verdict(result, con) -> None:
     def escape(s: str) -> str:
         return rich_escape(san.prose(s))
 
-    ds = result.dataset
-    t = Table(title=f"curate audit: {escape(ds.name)} ({len(ds)} records, {ds.format})\n{escape(ds.mapping.explain())}",
-              title_justify="left")
-    for c in ("rule", "severity", "status", "value", "threshold", "flagged", "finding"):
-        t.add_column(c, justify="right" if c in ("value", "threshold", "flagged") else "left",
-                     overflow="fold", max_width=60 if c == "finding" else None)
-    style = {"pass": "green", "fail": "red", "error": "magenta", "skipped": "dim", "info": "cyan"}
-    for o in result.outcomes:
-        st = "warn" if o.status == "fail" and o.severity == "warn" else o.status
-        color = "yellow" if st == "warn" else style[o.status]
-        t.add_row(escape(o.rule), o.severity, f"[{color}]{st}[/{color}]", fmt_value(o.value), fmt_value(o.threshold),
-                  str(len(o.flagged)), escape(o.message))
-    con.print(t)
-    g = result.gate
+    ds, g = result.dataset, result.gate
+    con.print(f"[bold]curate audit[/bold]: {escape(ds.name)} ({len(ds):,} records, {ds.format}); "
+              f"{escape(ds.mapping.explain())}", soft_wrap=True)
     if g["passed"]:
-        con.print("[bold green]gate PASSED[/bold green]" + (f" with warnings: {', '.join(g['warned_rules'])}" if g["warned_rules"] else ""))
+        con.print("[bold green]gate PASSED[/bold green]" + (f" with warnings: {escape(', '.join(g['warned_rules']))}"
+                                                            if g["warned_rules"] else ""), soft_wrap=True)
     else:
-        why = g["failed_rules"] + g["reasons"]
-        con.print(f"[bold red]gate FAILED[/bold red]: {escape(', '.join(why))}")
-    if g.get("info_rules"):
-        con.print(f"[cyan]information[/cyan] (not part of the gate): {escape(', '.join(g['info_rules']))}")
+        con.print(f"[bold red]gate FAILED[/bold red]: {escape(', '.join(g['failed_rules'] + g['reasons']))}",
+                  soft_wrap=True)
 
+    def status(o) -> str:
+        return "warn" if o.status == "fail" and o.severity == "warn" else o.status
+
+    order = {"error": 0, "fail": 1, "warn": 2, "info": 3, "pass": 4, "skipped": 5}  # what needs a person first
+    shown = sorted((o for o in result.outcomes if all_rules or status(o) in ("error", "fail", "warn")),
+                   key=lambda o: order[status(o)])
+    if shown:
+        t = Table(title_justify="left")
+        for c in ("rule", "severity", "status", "value", "threshold", "flagged", "finding"):
+            t.add_column(c, justify="right" if c in ("value", "threshold", "flagged") else "left",
+                         overflow="fold", max_width=60 if c == "finding" else None)
+        color = {"pass": "green", "fail": "red", "warn": "yellow", "error": "magenta", "skipped": "dim", "info": "cyan"}
+        for o in shown:
+            st = status(o)
+            t.add_row(escape(o.rule), o.severity, f"[{color[st]}]{st}[/{color[st]}]", fmt_value(o.value),
+                      fmt_value(o.threshold), f"{len(o.flagged):,}", escape(o.message))
+        con.print(t)
+    if all_rules:
+        return
+    info = [o for o in result.outcomes if status(o) == "info"]
+    if info:
+        con.print("[cyan]information[/cyan] (not part of the gate):")
+        for o in info:  # one line each: the report holds the tables and examples
+            con.print(Text.assemble("  ", (san.prose(o.rule), "cyan"), ": ", san.prose(o.message).replace("\n", " ")),
+                      no_wrap=True, overflow="ellipsis")
+    width = max(60, (con.width or 100) - 2)
+    for label, group in (("passed", [o for o in result.outcomes if status(o) == "pass"]),
+                         ("skipped", [o for o in result.outcomes if status(o) == "skipped"])):
+        if group:
+            names = [san.prose(o.rule) + (f" ({san.prose(o.message)})" if label == "skipped" and o.message else "")
+                     for o in group]
+            con.print(Text(one_line(f"{len(group)} rule{'s' if len(group) != 1 else ''} {label}", names, width),
+                           style="green" if label == "passed" else "dim"), no_wrap=True, overflow="ellipsis")
+    con.print("(--all prints every rule; report.html has the evidence)", style="dim")
+
+
+def one_line(head: str, names: list[str], width: int) -> str:
+    """'28 rules passed: a, b, c, … (+25 more)': as many names as fit in `width` characters."""
+    line = f"{head}: "
+    for i, name in enumerate(names):
+        rest = len(names) - i - 1
+        tail = f", … (+{rest} more)" if rest else ""
+        if len(line) + len(name) + len(tail) + 2 > width and i:
+            return line.rstrip(", ") + f", … (+{len(names) - i} more)"
+        line += name + (", " if rest else "")
+    return line

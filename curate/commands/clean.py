@@ -42,6 +42,7 @@ def run(args) -> int:
     from curate.errors import CurateError
     from curate.load import load_dataset
     from curate.load.benchmarks import load_eval_sets
+    from curate.progress import terminal_progress
     from curate.rules import load_rules
     from curate.writers import output_path
 
@@ -60,15 +61,15 @@ def run(args) -> int:
     targets = [output_path(ds, out), out / "quarantine.jsonl", out / "changes.jsonl", out / "manifest.json"]
     refuse_overwrite(targets + ([Path(args.keep_pii_mapping)] if args.keep_pii_mapping else []),
                      inputs=[args.data, *others], earlier_run="an earlier `curate clean` wrote them, or another tool")
-    with err_console.status("auditing…") as status:
-        result = run_audit(ds, eval=evals, reference=args.reference, rules=args.rules,
-                           progress=lambda m: status.update(f"auditing: {m}"))
-    crashed = [o.rule for o in result.outcomes if o.status == "error"]
-    if crashed:
-        raise CurateError(f"rules crashed, so their fixes are unknown: {', '.join(crashed)}",
-                          fix="run `curate audit` to see the traceback in the report")
-    cleaned = clean(result, pii_mode=args.pii_mode, seed=args.seed, fix_warned=args.fix_warned)
-    m = write_clean(result, cleaned, args.out, pii_mode=args.pii_mode, mapping_file=args.keep_pii_mapping)
+    with terminal_progress() as progress:
+        result = run_audit(ds, eval=evals, reference=args.reference, rules=args.rules, progress=progress)
+        crashed = [o.rule for o in result.outcomes if o.status == "error"]
+        if crashed:
+            raise CurateError(f"rules crashed, so their fixes are unknown: {', '.join(crashed)}",
+                              fix="run `curate audit` to see the traceback in the report")
+        progress.phase("clean", total=len(ds))
+        cleaned = clean(result, pii_mode=args.pii_mode, seed=args.seed, fix_warned=args.fix_warned)
+        m = write_clean(result, cleaned, args.out, pii_mode=args.pii_mode, mapping_file=args.keep_pii_mapping)
     from curate.report.sanitize import safe_name
 
     t = Table(title=f"curate clean: {escape(safe_name(ds.name))}", title_justify="left", show_header=False)

@@ -45,6 +45,7 @@ def run(args) -> int:
     from curate.checks import CheckContext
     from curate.dedup import checks as dc
     from curate.load import load_dataset
+    from curate.progress import terminal_progress
     from curate.stages import STAGES, run_stage
 
     cfg = DedupConfig(threshold=args.threshold, num_perm=args.num_perm, shingle=args.shingle, ngram=args.ngram,
@@ -54,11 +55,15 @@ def run(args) -> int:
     evals = [load_dataset(p) for p in args.eval]
     if args.calibrate:
         return _calibrate(ds, cfg, args)
-    signals, _ = run_stage(STAGES["dedup"], ds, cfg, use_cache=not args.no_cache)
-    if evals:
-        lcfg = LeakageConfig(threshold=args.threshold, num_perm=args.num_perm, shingle=args.shingle, ngram=args.ngram)
-        leak, _ = run_stage(STAGES["leakage"], ds, lcfg, inputs={"eval": evals}, use_cache=not args.no_cache)
-        signals["leaks_into"] = leak["leaks_into"]
+    with terminal_progress() as progress:
+        progress.phase("dedup", total=len(ds))
+        signals, _ = run_stage(STAGES["dedup"], ds, cfg, use_cache=not args.no_cache)
+        if evals:
+            lcfg = LeakageConfig(threshold=args.threshold, num_perm=args.num_perm, shingle=args.shingle,
+                                 ngram=args.ngram)
+            progress.phase("leakage", total=len(ds))
+            leak, _ = run_stage(STAGES["leakage"], ds, lcfg, inputs={"eval": evals}, use_cache=not args.no_cache)
+            signals["leaks_into"] = leak["leaks_into"]
     if args.explain:
         from curate.dedup.explain import explain
 
@@ -113,7 +118,11 @@ def _calibrate(ds, cfg, args) -> int:
     from curate.dedup.explain import word_diff
     from curate.dedup.shared import describe
 
-    cal = calibrate(ds.batch(), cfg)
+    from curate.progress import terminal_progress
+
+    with terminal_progress() as progress:
+        progress.phase("calibrate", total=len(ds))  # the dedup stage's own code at every threshold
+        cal = calibrate(ds.batch(), cfg)
     if args.json:
         print_json({"bands": cal.bands, "removed": cal.removed, "shared_blocks": cal.shared})
         return 0

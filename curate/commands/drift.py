@@ -48,9 +48,14 @@ def run(args) -> int:
         set_aside_invalid(d, Path(args.out) / f"invalid_{side}.jsonl" if args.out else None)
     cfg = TopicsConfig(model=args.model, side=args.side, distance_threshold=args.distance_threshold)
     ot, nt = dataset_texts(old, cfg.side), dataset_texts(new, cfg.side)
-    ov, nv = embed_texts(ot, cfg), embed_texts(nt, cfg)
-    auc = domain_auc(ov, nv)
-    rows = topic_shift(ov, nv, ot, nt, new.ids, cfg)
+    from curate.progress import terminal_progress
+
+    with terminal_progress() as progress:
+        progress.phase("embed", total=len(ot) + len(nt))
+        ov, nv = embed_texts(ot, cfg), embed_texts(nt, cfg)
+        progress.phase("drift", total=None)  # domain classifier, topics of both sets
+        auc = domain_auc(ov, nv)
+        rows = topic_shift(ov, nv, ot, nt, new.ids, cfg)
     summary = {"old": old.path, "new": new.path, "old_records": len(old), "new_records": len(new),
                "domain_classifier_auc": round(auc, 4), "topics": rows}
     if args.out:

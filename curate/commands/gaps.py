@@ -39,6 +39,7 @@ def run(args) -> int:
     from curate.embed.coverage import CoverageConfig
     from curate.errors import CurateError
     from curate.load import load_dataset
+    from curate.progress import terminal_progress
     from curate.select.gaps import QUEUE_COLUMNS, find_gaps
 
     if args.per_topic < 1:
@@ -49,8 +50,10 @@ def run(args) -> int:
         raise CurateError(f"{args.reference}: the reference set has no records", fix="pass a non-empty reference file")
     cfg = CoverageConfig(model=args.model, side=args.side, group_by=args.group_by,
                          distance_threshold=args.distance_threshold)
-    queue, table, summary = find_gaps(ds, ref, cfg, similarity=args.similarity, per_topic=args.per_topic,
-                                      use_cache=not args.no_cache)
+    with terminal_progress() as progress:
+        progress.phase("gaps", total=len(ref), unit="reference records")  # embeddings, groups, nearest neighbours
+        queue, table, summary = find_gaps(ds, ref, cfg, similarity=args.similarity, per_topic=args.per_topic,
+                                          use_cache=not args.no_cache)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     with (out / "gaps.jsonl").open("w", encoding="utf-8") as f:

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from curate.cliutil import add_load_args, console, err_console, load_from_args, print_json
+from curate.cliutil import add_load_args, console, default_out_dir, err_console, load_from_args, print_json
 
 
 def add_parser(sub):
@@ -13,7 +11,7 @@ def add_parser(sub):
     p.add_argument("data", help="dataset file or directory")
     p.add_argument("--json", action="store_true", help="print JSON instead of tables")
     p.add_argument("--quarantine", help="where --skip-invalid writes invalid records "
-                                        "(default ./curate-out/<name>/invalid.jsonl)")
+                                        "(default ./curate-out/<name>-<fingerprint>/invalid.jsonl)")
     add_load_args(p)
     p.set_defaults(run=run)
 
@@ -27,7 +25,7 @@ def run(args) -> int:
     ds = load_from_args(args)
     summary = summarize(ds)
     if ds.invalid:
-        q = write_invalid(ds, args.quarantine or Path("curate-out") / ds.name / "invalid.jsonl")
+        q = write_invalid(ds, args.quarantine or default_out_dir(ds) / "invalid.jsonl")
         summary["quarantine"] = str(q)
         err_console.print(f"{len(ds.invalid)} invalid record(s) moved to {q}", style="yellow", markup=False)
     if args.json:

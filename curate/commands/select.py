@@ -46,26 +46,27 @@ def run(args) -> int:
 
     from curate.embed.encode import EmbedConfig
     from curate.load import load_dataset
+    from curate.progress import terminal_progress
     from curate.select.dataset import gate_exclusions, select_dataset, write_selection
 
     ds = load_from_args(args)
     ref = load_dataset(args.reference) if args.reference else None
     excluded = {}
-    if args.rules != "none":
-        from curate.audit import run_audit
-        from curate.rules import load_rules
+    with terminal_progress() as progress:
+        if args.rules != "none":
+            from curate.audit import run_audit
+            from curate.rules import load_rules
 
-        load_rules(args.rules)
-        with err_console.status("auditing…") as status:
+            load_rules(args.rules)
             result = run_audit(ds, eval=args.eval, reference=args.reference, rules=args.rules,
-                               use_cache=not args.no_cache, progress=lambda m: status.update(f"auditing: {m}"))
-        excluded = gate_exclusions(result, exclude_warned=args.exclude_warned)
-    cfg = EmbedConfig(model=args.model, side=args.side)
-    sel, summary = select_dataset(ds, args.budget, reference=ref, excluded_ids=excluded, cfg=cfg, score=args.score,
-                                  margin_power=args.margin_power, lm_model=args.lm_model,
-                                  distance_threshold=args.distance_threshold,
-                                  use_cache=not args.no_cache)
-    path = write_selection(ds, sel, summary, args.out)
+                               use_cache=not args.no_cache, progress=progress)
+            excluded = gate_exclusions(result, exclude_warned=args.exclude_warned)
+        cfg = EmbedConfig(model=args.model, side=args.side)
+        progress.phase("select", total=None)  # embeddings, usefulness scores, facility location
+        sel, summary = select_dataset(ds, args.budget, reference=ref, excluded_ids=excluded, cfg=cfg,
+                                      score=args.score, margin_power=args.margin_power, lm_model=args.lm_model,
+                                      distance_threshold=args.distance_threshold, use_cache=not args.no_cache)
+        path = write_selection(ds, sel, summary, args.out)
     t = Table(title=f"curate select: {escape(ds.name)}", title_justify="left", show_header=False)
     for k in ("records", "excluded_by_gate", "budget", "selected", "grouped_by", "groups", "score", "demand"):
         t.add_row(k.replace("_", " "), escape(str(summary[k])))

@@ -49,7 +49,11 @@ def run(args) -> int:
     load_all()
     if "dedup" not in STAGES:
         raise CurateError("the dedup stage is not available", fix="reinstall curate")
-    signals, _ = run_stage(STAGES["dedup"], ds)
+    from curate.progress import terminal_progress
+
+    with terminal_progress() as progress:
+        progress.phase("dedup", total=len(ds))  # duplicate clusters are kept whole in one split
+        signals, _ = run_stage(STAGES["dedup"], ds)
     groups = duplicate_groups(ds.ids, signals)
     labels = [r["label"] for r in ds.records] if ds.format == "classification" and not args.no_stratify else None
     where = assign_splits(groups, labels, dict(zip(names, ratios)), args.seed)

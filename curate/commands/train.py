@@ -146,8 +146,13 @@ def run(args) -> int:
                                                  "response_field", "messages_field", "id_field", "split",
                                                  "encoding", "skip_invalid")
                    if getattr(args, k) is not None}
+    from curate.progress import NullProgress, terminal_progress
+
+    # the audit the gate may run shows its stages; under torchrun only rank 0 draws them
+    progress = terminal_progress() if os.environ.get("RANK", "0") == "0" else NullProgress()
     inp = Inputs(data=args.data, out=args.out, val=args.val, audit=args.audit, rules=args.rules,
-                 allow_failed_gate=args.allow_failed_gate, resume=args.resume, load_kwargs=load_kwargs)
+                 allow_failed_gate=args.allow_failed_gate, resume=args.resume, load_kwargs=load_kwargs,
+                 progress=progress)
     say = lambda msg: err_console.print(msg, markup=False, soft_wrap=True)  # noqa: E731
     try:
         if args.sweep:
@@ -157,12 +162,17 @@ def run(args) -> int:
         else:
             summary = run_training(cfg, inp, log=say)
     except GateFailed as e:
+        progress.close()
         err_console.print(f"[bold red]gate failed[/bold red] ({escape(str(e.audit_path))}): not training on this data.")
         for line in e.failed_rules:
             err_console.print(f"  - {line}", markup=False)
         err_console.print("  fix: `curate clean` the data and audit again, or pass --allow-failed-gate (recorded)",
                           markup=False)
         return 1
+    except BaseException:
+        progress.abort()
+        raise
+    progress.close()
     if os.environ.get("RANK", "0") != "0":  # torchrun: rank 0 speaks for the run
         return 0
     if summary.get("refit_steps"):
