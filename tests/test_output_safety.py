@@ -111,8 +111,8 @@ def test_unusable_out_is_refused_before_any_work(tmp_path, capsys, rules, comman
 
 # command -> where its quarantine of --skip-invalid records lands (relative to tmp_path)
 SKIPPERS = {
-    "inspect": ("curate-out/mixed/invalid.jsonl", []),
-    "dedup": ("curate-out/mixed/invalid.jsonl", []),
+    "inspect": ("curate-out/mixed-*/invalid.jsonl", []),  # the default folder: <stem>-<8 hex of the fingerprint>
+    "dedup": ("curate-out/mixed-*/invalid.jsonl", []),
     "audit": ("out/invalid.jsonl", ["--out", "out", "--rules", "RULES"]),
     "clean": ("out/quarantine.jsonl", ["--out", "out", "--rules", "RULES"]),
     "split": ("out/quarantine.jsonl", ["--out", "out"]),
@@ -128,7 +128,8 @@ def test_every_skip_invalid_command_quarantines_with_reasons_and_a_count(tmp_pat
     assert main(argv) in (0, 1)
     err = " ".join(capsys.readouterr().err.split())
     assert "2 invalid record(s)" in err, err
-    q = [json.loads(x) for x in (tmp_path / where).read_text().splitlines()]
+    (path,) = tmp_path.glob(where)
+    q = [json.loads(x) for x in path.read_text().splitlines()]
     assert sorted(x["locator"] for x in q) == ["line 2", "line 5"]
     assert all(x.get("reason") or x["reasons"][0]["evidence"] for x in q), "each with its reason"
 

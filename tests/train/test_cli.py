@@ -78,7 +78,9 @@ def test_no_audit_runs_one_with_the_given_rules_and_gates_on_it(workdir, capsys)
     assert main(TRAIN + ["--out", "run", "--rules", str(workdir / "big.yaml")]) == 1
     err = capsys.readouterr().err
     assert "running `curate audit --rules" in err and "min_records" in err
-    doc = json.loads((workdir / "curate-out" / "train" / "audit.json").read_text())
+    (path,) = (workdir / "curate-out").glob("train-*/audit.json")  # where `curate audit train.csv` writes too
+    assert path.parent.name == f"train-{load_dataset(workdir / 'train.csv').fingerprint[:8]}"
+    doc = json.loads(path.read_text())
     assert doc["rules_file"].endswith("big.yaml") and doc["gate"]["failed_rules"] == ["min_records"]
     assert not (workdir / "run").exists()
 
@@ -90,7 +92,7 @@ def test_no_audit_runs_the_rule_set_of_the_task(workdir, monkeypatch, extra, exp
 
     used = []
 
-    def fake_audit(ds, out_dir, rules, log):
+    def fake_audit(ds, out_dir, rules, log, **kw):
         used.append(rules)
         raise SystemExit(7)  # stop before the audit's models load: only the choice is under test
 
