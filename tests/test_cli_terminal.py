@@ -191,3 +191,15 @@ def test_an_audit_piped_shows_no_third_party_bars_or_warnings(tmp_path):
     assert lines and all(x.startswith("[curate] ") for x in lines), err
     assert any(x.startswith("[curate] pii: done") for x in lines)
     assert (tmp_path / "cache" / "models").exists(), "the models were converted in this run"
+
+
+@pytest.mark.parametrize("items, width, line", [
+    (["a", "b", "c"], 80, "3 rules passed: a, b, c"),
+    (["min_records", "max_repetition", "max_mojibake_records", "max_truncated_answers"], 50,
+     "3 rules passed: min_records, … (+3 more)"),
+    (["a_very_long_rule_name_that_fills_the_line_alone"], 20, "3 rules passed: a_very_long_rule_name_that_fills_the_line_alone"),
+], ids=["all fit", "names cut with a count", "one name always shown"])
+def test_one_line_summary(items, width, line):
+    from curate.commands.audit import one_line
+
+    assert one_line("3 rules passed", items, width) == line

@@ -116,23 +116,29 @@ def print_verdict(result, con, *, all_rules: bool = False) -> None:
             con.print(Text.assemble("  ", (san.prose(o.rule), "cyan"), ": ", san.prose(o.message).replace("\n", " ")),
                       no_wrap=True, overflow="ellipsis")
     width = max(60, (con.width or 100) - 2)
-    for label, group in (("passed", [o for o in result.outcomes if status(o) == "pass"]),
-                         ("skipped", [o for o in result.outcomes if status(o) == "skipped"])):
-        if group:
-            names = [san.prose(o.rule) + (f" ({san.prose(o.message)})" if label == "skipped" and o.message else "")
-                     for o in group]
-            con.print(Text(one_line(f"{len(group)} rule{'s' if len(group) != 1 else ''} {label}", names, width),
-                           style="green" if label == "passed" else "dim"), no_wrap=True, overflow="ellipsis")
+    passed = [san.prose(o.rule) for o in result.outcomes if status(o) == "pass"]
+    if passed:
+        con.print(Text(one_line(f"{len(passed)} rule{'s' if len(passed) != 1 else ''} passed", passed, width),
+                       style="green"), no_wrap=True, overflow="ellipsis")
+    skipped: dict[str, list[str]] = {}  # why -> rules: "applies to classification data" once for three rules
+    for o in result.outcomes:
+        if status(o) == "skipped":
+            skipped.setdefault(san.prose(o.message), []).append(san.prose(o.rule))
+    if skipped:
+        n = sum(len(v) for v in skipped.values())
+        groups = [", ".join(rules) + (f" ({why})" if why else "") for why, rules in skipped.items()]
+        con.print(Text(one_line(f"{n} rule{'s' if n != 1 else ''} skipped", groups, width, sep="; "), style="dim"),
+                  no_wrap=True, overflow="ellipsis")
     con.print("(--all prints every rule; report.html has the evidence)", style="dim")
 
 
-def one_line(head: str, names: list[str], width: int) -> str:
-    """'28 rules passed: a, b, c, … (+25 more)': as many names as fit in `width` characters."""
+def one_line(head: str, items: list[str], width: int, sep: str = ", ") -> str:
+    """'28 rules passed: a, b, c, … (+25 more)': as many items as fit in `width` characters."""
     line = f"{head}: "
-    for i, name in enumerate(names):
-        rest = len(names) - i - 1
-        tail = f", … (+{rest} more)" if rest else ""
-        if len(line) + len(name) + len(tail) + 2 > width and i:
-            return line.rstrip(", ") + f", … (+{len(names) - i} more)"
-        line += name + (", " if rest else "")
+    for i, item in enumerate(items):
+        rest = len(items) - i - 1
+        tail = f"{sep}… (+{rest} more)" if rest else ""
+        if i and len(line) + len(item) + len(tail) > width:
+            return line[: -len(sep)] + f"{sep}… (+{len(items) - i} more)"
+        line += item + (sep if rest else "")
     return line
