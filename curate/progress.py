@@ -212,21 +212,20 @@ class LineProgress(Progress):
 
 
 class BarProgress(Progress):
-    """One `rich.progress` bar per phase on a terminal: done / total, rate, ETA, elapsed.
+    """One `rich.progress` bar per phase on a terminal: done / total, rate, ETA, elapsed time.
 
     A finished phase keeps its bar (with its time), so the screen ends as a summary of the run.
     """
 
     def __init__(self, console):
-        from rich.progress import (BarColumn, Progress as RichProgress, TextColumn, TimeElapsedColumn,
-                                   TimeRemainingColumn)
+        from rich.progress import BarColumn, Progress as RichProgress, TextColumn, TimeElapsedColumn
 
         self.bars = RichProgress(
             TextColumn("{task.description:<12}", markup=False),
             BarColumn(bar_width=30),
             TextColumn("{task.fields[counts]}"),
             TextColumn("{task.fields[rate]}"),
-            TimeRemainingColumn(compact=True, elapsed_when_finished=False),
+            TextColumn("{task.fields[eta]}"),  # from the same average rate as the plain lines
             TimeElapsedColumn(),
             console=console, transient=False, redirect_stdout=False, redirect_stderr=False)
         self.task = None
@@ -242,22 +241,24 @@ class BarProgress(Progress):
             self.started = True
         self.unit, self.total, self.done = unit, total, 0
         self.t0 = time.monotonic()
-        self.task = self.bars.add_task(name, total=total, counts=self._counts(0, total, unit), rate="")
+        self.task = self.bars.add_task(name, total=total, counts=self._counts(0, total, unit), rate="", eta="")
 
     def advance(self, n: int = 1) -> None:
         if self.task is None:
             return
         self.done += n
         took = time.monotonic() - self.t0
-        rate = f"{self.done / took:,.0f}/s" if took > 0 else ""
-        self.bars.update(self.task, advance=n, counts=self._counts(self.done, self.total, self.unit), rate=rate)
+        rate = self.done / took if took > 0 else 0.0
+        eta = f"eta {duration((self.total - self.done) / rate)}" if rate and self.total and self.done < self.total else ""
+        self.bars.update(self.task, advance=n, counts=self._counts(self.done, self.total, self.unit),
+                         rate=f"{rate:,.0f}/s" if rate else "", eta=eta)
 
     def end(self) -> None:
         if self.task is None:
             return
         done = self.done if self.done or self.total is None else self.total
         total = self.total if self.total is not None else max(done, 1)
-        self.bars.update(self.task, total=total, completed=total,
+        self.bars.update(self.task, total=total, completed=total, eta="",
                          counts=self._counts(done, self.total, self.unit) if done else "done")
         self.bars.stop_task(self.task)
         self.task = None

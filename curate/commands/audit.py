@@ -66,6 +66,9 @@ def run(args) -> int:
     return 0 if result.passed else 1
 
 
+NARROW = 110  # columns below which the rule table becomes a list
+
+
 def print_verdict(result, con, *, all_rules: bool = False) -> None:
     """The verdict first, then what needs a person: failed and warned rules in a table, info findings
     one line each, passing and skipped rules one line each. `all_rules`: every rule in the table."""
@@ -96,12 +99,19 @@ def print_verdict(result, con, *, all_rules: bool = False) -> None:
     order = {"error": 0, "fail": 1, "warn": 2, "info": 3, "pass": 4, "skipped": 5}  # what needs a person first
     shown = sorted((o for o in result.outcomes if all_rules or status(o) in ("error", "fail", "warn")),
                    key=lambda o: order[status(o)])
-    if shown:
+    color = {"pass": "green", "fail": "red", "warn": "yellow", "error": "magenta", "skipped": "dim", "info": "cyan"}
+    if shown and (con.width or 80) < NARROW:
+        # a table of seven columns in 80 folds every rule name over three lines: a list reads better
+        for o in shown:
+            st = status(o)
+            con.print(f"[{color[st]}]{st:>7}[/{color[st]}]  [bold]{escape(o.rule)}[/bold]  {len(o.flagged):,} flagged; "
+                      f"value {escape(fmt_value(o.value))}, threshold {escape(fmt_value(o.threshold))}", soft_wrap=True)
+            con.print(Text("         " + san.prose(o.message)), overflow="fold")
+    elif shown:
         t = Table(title_justify="left")
         for c in ("rule", "severity", "status", "value", "threshold", "flagged", "finding"):
             t.add_column(c, justify="right" if c in ("value", "threshold", "flagged") else "left",
-                         overflow="fold", max_width=60 if c == "finding" else None)
-        color = {"pass": "green", "fail": "red", "warn": "yellow", "error": "magenta", "skipped": "dim", "info": "cyan"}
+                         overflow="fold", max_width=60 if c == "finding" else None, no_wrap=c == "rule")
         for o in shown:
             st = status(o)
             t.add_row(escape(o.rule), o.severity, f"[{color[st]}]{st}[/{color[st]}]", fmt_value(o.value),
