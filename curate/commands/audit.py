@@ -123,7 +123,8 @@ def print_verdict(result, con, *, all_rules: bool = False) -> None:
     if info:
         con.print("[cyan]information[/cyan] (not part of the gate):")
         for o in info:  # one line each: the report holds the tables and examples
-            con.print(Text.assemble("  ", (san.prose(o.rule), "cyan"), ": ", san.prose(o.message).replace("\n", " ")),
+            con.print(Text.assemble("  ", (san.prose(o.rule), "cyan"),
+                                    (": " + san.prose(o.message).replace("\n", " ")) if o.message else ""),
                       no_wrap=True, overflow="ellipsis")
     width = max(60, (con.width or 100) - 2)
     passed = [san.prose(o.rule) for o in result.outcomes if status(o) == "pass"]
