@@ -31,6 +31,9 @@ COMMANDS = [
 ]
 
 
+VERBOSE_HELP = "show third-party progress bars, warnings and log messages (hidden by default)"
+
+
 def build_parser() -> argparse.ArgumentParser:
     from curate import __version__
 
@@ -46,9 +49,6 @@ def build_parser() -> argparse.ArgumentParser:
             # SUPPRESS: a subcommand's default must not undo a --verbose given before it
             p.add_argument("--verbose", action="store_true", default=argparse.SUPPRESS, help=VERBOSE_HELP)
     return parser
-
-
-VERBOSE_HELP = "show third-party progress bars, warnings and log messages (hidden by default)"
 
 
 @contextlib.contextmanager

@@ -45,15 +45,16 @@ def run(args) -> int:
     if args.num_proc < 1:
         raise CurateError(f"--num-proc {args.num_proc}: must be at least 1", fix="pass --num-proc 1 (or more)")
     load_rules(args.rules)  # a broken rules file is reported before the data is read
-    ds = load_from_args(args)
-    evals = load_eval_sets(args.eval)  # bad eval/reference input fails here, before any output exists
-    if args.reference:
-        load_dataset(args.reference)
-    others = [e.path for e in evals] + ([args.reference] if args.reference else [])
-    out = check_out_dir(args.out or default_out_dir(ds))
-    refuse_overwrite([out / n for n in ("audit.json", "signals.parquet", "report.md", "report.html", "invalid.jsonl")],
-                     inputs=[args.data, *others])
     with terminal_progress() as progress:
+        progress.phase("read", total=None)  # a large file takes a while to parse and fingerprint
+        ds = load_from_args(args)
+        evals = load_eval_sets(args.eval)  # bad eval/reference input fails here, before any output exists
+        if args.reference:
+            load_dataset(args.reference)
+        others = [e.path for e in evals] + ([args.reference] if args.reference else [])
+        out = check_out_dir(args.out or default_out_dir(ds))
+        refuse_overwrite([out / n for n in ("audit.json", "signals.parquet", "report.md", "report.html",
+                                            "invalid.jsonl")], inputs=[args.data, *others])
         result = run_audit(ds, eval=evals, reference=args.reference, rules=args.rules,
                            use_cache=not args.no_cache, num_proc=args.num_proc, progress=progress)
         progress.phase("report", total=None)

@@ -51,17 +51,19 @@ def run(args) -> int:
                           fix="add --pii-mode pseudonymize, or drop --keep-pii-mapping")
     check_out_dir(args.out)
     load_rules(args.rules)
-    ds = load_from_args(args)
-    evals = load_eval_sets(args.eval)  # bad eval/reference input fails here, before any output exists
-    if args.reference:
-        load_dataset(args.reference)
-    others = [e.path for e in evals] + ([args.reference] if args.reference else [])
-    # the quarantine is the only copy of what clean removes: never replace one, nor an input
-    out = Path(args.out)
-    targets = [output_path(ds, out), out / "quarantine.jsonl", out / "changes.jsonl", out / "manifest.json"]
-    refuse_overwrite(targets + ([Path(args.keep_pii_mapping)] if args.keep_pii_mapping else []),
-                     inputs=[args.data, *others], earlier_run="an earlier `curate clean` wrote them, or another tool")
     with terminal_progress() as progress:
+        progress.phase("read", total=None)
+        ds = load_from_args(args)
+        evals = load_eval_sets(args.eval)  # bad eval/reference input fails here, before any output exists
+        if args.reference:
+            load_dataset(args.reference)
+        others = [e.path for e in evals] + ([args.reference] if args.reference else [])
+        # the quarantine is the only copy of what clean removes: never replace one, nor an input
+        out = Path(args.out)
+        targets = [output_path(ds, out), out / "quarantine.jsonl", out / "changes.jsonl", out / "manifest.json"]
+        refuse_overwrite(targets + ([Path(args.keep_pii_mapping)] if args.keep_pii_mapping else []),
+                         inputs=[args.data, *others],
+                         earlier_run="an earlier `curate clean` wrote them, or another tool")
         result = run_audit(ds, eval=evals, reference=args.reference, rules=args.rules, progress=progress)
         crashed = [o.rule for o in result.outcomes if o.status == "error"]
         if crashed:
