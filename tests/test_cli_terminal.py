@@ -203,3 +203,19 @@ def test_one_line_summary(items, width, line):
     from curate.commands.audit import one_line
 
     assert one_line("3 rules passed", items, width) == line
+
+
+def test_a_narrow_terminal_gets_a_list_not_a_folded_table(tmp_path, monkeypatch):
+    from rich.console import Console
+
+    data = _data(tmp_path / "d.jsonl")
+    rules = tmp_path / "r.yaml"
+    rules.write_text(RULES)
+    buf = io.StringIO()
+    monkeypatch.setattr("curate.commands.audit.console", Console(file=buf, width=80, color_system=None))
+    assert main(["audit", str(data), "--rules", str(rules), "--out", str(tmp_path / "o")]) == 1
+    out = buf.getvalue()
+    assert "┃" not in out and "│" not in out
+    assert "   fail  max_exact_duplicate_rate  1 flagged; value 0.07692, threshold 0" in out
+    assert "   warn  max_label_imbalance  0 flagged; value 2.25, threshold 2" in out
+    assert "         1 of 13 records are exact duplicates (7.7%; max 0.0%)" in out, "the finding under its rule"

@@ -138,9 +138,12 @@ def print_verdict(result, con, *, all_rules: bool = False) -> None:
             skipped.setdefault(san.prose(o.message), []).append(san.prose(o.rule))
     if skipped:
         n = sum(len(v) for v in skipped.values())
-        groups = [", ".join(rules) + (f" ({why})" if why else "") for why, rules in skipped.items()]
-        con.print(Text(one_line(f"{n} rule{'s' if n != 1 else ''} skipped", groups, width, sep="; "), style="dim"),
-                  no_wrap=True, overflow="ellipsis")
+        head = f"{n} rule{'s' if n != 1 else ''} skipped"
+        line = one_line(head, [", ".join(rules) + (f" ({why})" if why else "") for why, rules in skipped.items()],
+                        width, sep="; ")
+        if len(line) > width:  # the reasons do not fit: the names do (--all and the report give the reasons)
+            line = one_line(head, [r for rules in skipped.values() for r in rules], width)
+        con.print(Text(line, style="dim"), no_wrap=True, overflow="ellipsis")
     con.print("(--all prints every rule; report.html has the evidence)", style="dim")
 
 
