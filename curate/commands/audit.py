@@ -139,9 +139,8 @@ def print_verdict(result, con, *, all_rules: bool = False) -> None:
     if skipped:
         n = sum(len(v) for v in skipped.values())
         head = f"{n} rule{'s' if n != 1 else ''} skipped"
-        line = one_line(head, [", ".join(rules) + (f" ({why})" if why else "") for why, rules in skipped.items()],
-                        width, sep="; ")
-        if len(line) > width:  # the reasons do not fit: the names do (--all and the report give the reasons)
+        line = f"{head}: " + "; ".join(", ".join(rules) + (f" ({why})" if why else "") for why, rules in skipped.items())
+        if len(line) > width:  # the reasons do not all fit: the names do (--all and the report give the reasons)
             line = one_line(head, [r for rules in skipped.values() for r in rules], width)
         con.print(Text(line, style="dim"), no_wrap=True, overflow="ellipsis")
     con.print("(--all prints every rule; report.html has the evidence)", style="dim")
