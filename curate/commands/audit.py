@@ -74,6 +74,7 @@ def print_verdict(result, con, *, all_rules: bool = False) -> None:
     """The verdict first, then what needs a person: failed and warned rules in a table, info findings
     one line each, passing and skipped rules one line each. `all_rules`: every rule in the table."""
     from rich.markup import escape as rich_escape
+    from rich.padding import Padding
     from rich.table import Table
     from rich.text import Text
 
@@ -107,7 +108,7 @@ def print_verdict(result, con, *, all_rules: bool = False) -> None:
             st = status(o)
             con.print(f"[{color[st]}]{st:>7}[/{color[st]}]  [bold]{escape(o.rule)}[/bold]  {len(o.flagged):,} flagged; "
                       f"value {escape(fmt_value(o.value))}, threshold {escape(fmt_value(o.threshold))}", soft_wrap=True)
-            con.print(Text("         " + san.prose(o.message)), overflow="fold")
+            con.print(Padding(Text(san.prose(o.message)), (0, 0, 0, 9), expand=False), overflow="fold")  # wrapped lines indented too
     elif shown:
         t = Table(title_justify="left")
         for c in ("rule", "severity", "status", "value", "threshold", "flagged", "finding"):
