@@ -21,7 +21,8 @@ def add_parser(sub):
                                                       "classification (default: default)")
     p.add_argument("--out", help="output folder (default ./curate-out/<dataset-name>/)")
     p.add_argument("--no-cache", action="store_true", help="recompute every signal")
-    p.add_argument("--num-proc", type=int, default=1, help="processes for row-local stages")
+    p.add_argument("--num-proc", type=int, default=None,
+                   help="processes for row-local stages (default: every core)")
     add_load_args(p)
     p.set_defaults(run=run)
 
@@ -38,7 +39,7 @@ def run(args) -> int:
 
     if args.out:
         check_out_dir(args.out)  # a bad --out is found now, not after a minutes-long audit
-    if args.num_proc < 1:
+    if args.num_proc is not None and args.num_proc < 1:
         raise CurateError(f"--num-proc {args.num_proc}: must be at least 1", fix="pass --num-proc 1 (or more)")
     load_rules(args.rules)  # a broken rules file is reported before the data is read
     ds = load_from_args(args)
