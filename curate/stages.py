@@ -194,8 +194,14 @@ def code_hash(fn: Callable) -> str:
     """sha256 over the source of `fn`'s module and of every `curate` module it imports (transitively)."""
     root = getattr(fn, "__module__", None) or ""
     key = f"{root}:{getattr(fn, '__qualname__', '')}"
-    if key in _CODE_HASH:
-        return _CODE_HASH[key]
+    if key not in _CODE_HASH:
+        _CODE_HASH[key] = hashlib.sha256(json.dumps(sorted(code_modules(fn).items())).encode()).hexdigest()
+    return _CODE_HASH[key]
+
+
+def code_modules(fn: Callable) -> dict[str, str]:
+    """Module name -> sha256 of its source, for `fn`'s module and the `curate` modules it imports, transitively."""
+    root = getattr(fn, "__module__", None) or ""
     seen: dict[str, str] = {}
     todo = [root]
     while todo:
@@ -210,9 +216,7 @@ def code_hash(fn: Callable) -> str:
                 digest = "unknown"
         seen[name] = digest
         todo.extend(imports - set(seen))
-    h = hashlib.sha256(json.dumps(sorted(seen.items())).encode()).hexdigest()
-    _CODE_HASH[key] = h
-    return h
+    return seen
 
 
 def forget_code_hashes() -> None:
