@@ -48,7 +48,8 @@ def run(args) -> int:
         load_dataset(args.reference)
     others = [e.path for e in evals] + ([args.reference] if args.reference else [])
     out = check_out_dir(args.out or default_out_dir(ds))
-    refuse_overwrite([out / n for n in ("audit.json", "signals.parquet", "report.md", "report.html", "invalid.jsonl")],
+    refuse_overwrite([out / n for n in ("audit.json", "signals.parquet", "embeddings.npy", "report.md", "report.html",
+                                        "invalid.jsonl")],
                      inputs=[args.data, *others])
     with err_console.status("auditing…") as status:
         result = run_audit(ds, eval=evals, reference=args.reference, rules=args.rules,
