@@ -287,3 +287,46 @@ def test_stage_source_listing_matches_registry():
 
     load_stages()
     assert {STAGES[n].fn.__module__ for n in STAGES if not n.startswith("_")} <= set(STAGE_MODULES)
+
+
+# ---- clean reads what the audit computed ----------------------------------------------------------
+
+def test_clean_writes_back_hygienes_text_fixes_without_repairing_again(tmp_path, monkeypatch):
+    from curate.audit import run_audit
+    from curate.clean import clean
+    from curate.content import hygiene
+
+    p = tmp_path / "m.jsonl"
+    p.write_text(json.dumps({"id": "m1", "prompt": "Say cafÃ© twice", "response": "cafÃ© cafÃ©"}) + "\n"
+                 + json.dumps({"id": "ok", "prompt": "Say hello", "response": "hello"}) + "\n")
+    res = run_audit(str(p), rules=_rules(tmp_path, [{"check": "max_mojibake_records", "severity": "error"}]),
+                    use_cache=False)
+    assert res.signals["text_fixes"][0][0]["changes"]  # hygiene recorded what it would change
+
+    def no_second_repair(text):
+        raise AssertionError("clean repaired a text the audit had already repaired")
+
+    monkeypatch.setattr(hygiene, "fix_text", no_second_repair)
+    out = clean(res)
+    kept = {r["id"]: r for r in out.kept_rows}
+    assert kept["m1"]["response"] == "café café" and kept["m1"]["prompt"] == "Say café twice"
+    assert {c["field"] for c in out.changes} == {"prompt", "response"}
+    assert all("mojibake" in " ".join(c["detail"]) for c in out.changes)
+
+
+@pytest.mark.parametrize("device", ["cpu", "cuda"])
+def test_device_reaches_every_config_that_has_a_device_field(device):
+    from dataclasses import field as dc_field
+
+    from curate.engine.graph import with_device
+
+    @dataclass
+    class WithDevice:
+        device: str = dc_field(default="auto")
+
+    @dataclass
+    class Without:
+        k: int = 1
+
+    got = with_device({"a": WithDevice(), "b": Without()}, device)
+    assert got["a"].device == device and got["b"] == Without()

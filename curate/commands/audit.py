@@ -23,6 +23,8 @@ def add_parser(sub):
     p.add_argument("--no-cache", action="store_true", help="recompute every signal")
     p.add_argument("--num-proc", type=int, default=None,
                    help="processes for row-local stages (default: every core)")
+    p.add_argument("--device", choices=("auto", "cpu", "cuda"), default=None,
+                   help="where stages run their models (the embedder, the NER model); default: each stage's setting")
     add_load_args(p)
     p.set_defaults(run=run)
 
@@ -42,6 +44,8 @@ def run(args) -> int:
     if args.num_proc is not None and args.num_proc < 1:
         raise CurateError(f"--num-proc {args.num_proc}: must be at least 1", fix="pass --num-proc 1 (or more)")
     load_rules(args.rules)  # a broken rules file is reported before the data is read
+    if args.device:
+        _check_device(args.device)
     ds = load_from_args(args)
     evals = load_eval_sets(args.eval)  # bad eval/reference input fails here, before any output exists
     if args.reference:
@@ -53,7 +57,7 @@ def run(args) -> int:
                      inputs=[args.data, *others])
     with err_console.status("auditing…") as status:
         result = run_audit(ds, eval=evals, reference=args.reference, rules=args.rules,
-                           use_cache=not args.no_cache, num_proc=args.num_proc,
+                           use_cache=not args.no_cache, num_proc=args.num_proc, device=args.device,
                            progress=lambda msg: status.update(f"auditing: {msg}"))
     out = write_outputs(result, out)
     print_verdict(result, console)
@@ -62,6 +66,30 @@ def run(args) -> int:
                           f"{out / 'invalid.jsonl'}", style="yellow", markup=False, soft_wrap=True)
     console.print(f"report: {out / 'report.html'}  ·  {out / 'audit.json'}  ·  {out / 'report.md'}", markup=False)
     return 0 if result.passed else 1
+
+
+def _check_device(device: str) -> None:
+    """--device must reach some stage, and --device cuda needs a GPU this process can use."""
+    import dataclasses
+
+    from curate.errors import CurateError
+    from curate.stages import load_stages
+
+    takers = [s.name for s in load_stages().values()
+              if dataclasses.is_dataclass(s.config) and "device" in {f.name for f in dataclasses.fields(s.config)}]
+    if not takers:
+        raise CurateError(f"--device {device}: no stage of this curate runs a model on a chosen device",
+                          fix="leave out --device")
+    if device == "cuda":
+        try:
+            import torch
+
+            ok = torch.cuda.is_available()
+        except ImportError:
+            ok = False
+        if not ok:
+            raise CurateError("--device cuda: no CUDA GPU is available to this process",
+                              fix="pass --device auto (uses a GPU when there is one) or --device cpu")
 
 
 def print_verdict(result, con) -> None:

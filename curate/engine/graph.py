@@ -192,13 +192,23 @@ def default_workers() -> int:
     return os.cpu_count() or 1
 
 
+def with_device(configs: dict, device: str | None) -> dict:
+    """Every config with a `device` field (the embedder, the NER model) set to `device` (auto, cpu, cuda)."""
+    if not device:
+        return configs
+    return {n: dataclasses.replace(c, device=device) if dataclasses.is_dataclass(c) and
+            "device" in {f.name for f in dataclasses.fields(c)} else c for n, c in configs.items()}
+
+
 def run_graph(dataset, leaves: list[str], stage_configs: dict | None = None, *, eval_sets=(), reference=None,
-              workers: int | None = None, use_cache: bool = True, progress=None) -> GraphRun:
-    """Run the stages `leaves` need (and theirs), in dependency order, each exactly once."""
+              workers: int | None = None, use_cache: bool = True, progress=None, device: str | None = None) -> GraphRun:
+    """Run the stages `leaves` need (and theirs), in dependency order, each exactly once.
+
+    `device` (auto, cpu, cuda), when given, is set on every stage config that has a `device` field."""
     stages = load_stages()
     progress = as_progress(progress)
     order = plan(list(leaves), stages)
-    configs = resolve_configs(order, stage_configs, stages)
+    configs = with_device(resolve_configs(order, stage_configs, stages), device)
     outputs, runs = Outputs(), []
     for name in order:
         _, run = run_one(stages[name], dataset, configs[name], outputs, eval_sets=eval_sets, reference=reference,
@@ -226,5 +236,5 @@ def resolve_reads(stage: Stage, dataset, cfg, inputs: dict, *, use_cache: bool =
     return {**extra, **inputs}, upstream
 
 
-__all__ = ["GraphRun", "Outputs", "STAGES", "dependencies", "inherited_fields", "plan", "producers", "resolve_configs",
+__all__ = ["GraphRun", "Outputs", "STAGES", "default_workers", "dependencies", "with_device", "inherited_fields", "plan", "producers", "resolve_configs",
            "resolve_reads", "run_graph", "run_one", "stage_inputs"]
