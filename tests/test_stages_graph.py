@@ -330,3 +330,13 @@ def test_device_reaches_every_config_that_has_a_device_field(device):
 
     got = with_device({"a": WithDevice(), "b": Without()}, device)
     assert got["a"].device == device and got["b"] == Without()
+
+
+def test_device_cuda_without_a_gpu_is_refused_before_any_work(tmp_path, data, capsys):
+    torch = pytest.importorskip("torch")
+    if torch.cuda.is_available():
+        pytest.skip("this machine has a GPU")
+    from curate.cli import main
+
+    assert main(["audit", str(data), "--device", "cuda", "--out", str(tmp_path / "o")]) == 2
+    assert "--device cuda" in capsys.readouterr().err and not (tmp_path / "o").exists()
