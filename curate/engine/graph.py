@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from curate.progress import NullProgress, Progress, as_progress
-from curate.stages import ARTIFACT_VIEWS, STAGES, Stage, StageRun, load_stages, run_stage
+from curate.stages import ARTIFACT_VIEWS, Stage, StageRun, load_stages, run_stage
 
 
 def producers(stages: dict[str, Stage] | None = None) -> dict[str, Stage]:
@@ -236,5 +236,5 @@ def resolve_reads(stage: Stage, dataset, cfg, inputs: dict, *, use_cache: bool =
     return {**extra, **inputs}, upstream
 
 
-__all__ = ["GraphRun", "Outputs", "STAGES", "default_workers", "dependencies", "with_device", "inherited_fields", "plan", "producers", "resolve_configs",
+__all__ = ["GraphRun", "Outputs", "default_workers", "dependencies", "with_device", "inherited_fields", "plan", "producers", "resolve_configs",
            "resolve_reads", "run_graph", "run_one", "stage_inputs"]
