@@ -236,5 +236,5 @@ def resolve_reads(stage: Stage, dataset, cfg, inputs: dict, *, use_cache: bool =
     return {**extra, **inputs}, upstream
 
 
-__all__ = ["GraphRun", "Outputs", "default_workers", "dependencies", "with_device", "inherited_fields", "plan", "producers", "resolve_configs",
-           "resolve_reads", "run_graph", "run_one", "stage_inputs"]
+__all__ = ["GraphRun", "Outputs", "default_workers", "dependencies", "inherited_fields", "plan", "producers",
+           "resolve_configs", "resolve_reads", "run_graph", "run_one", "stage_inputs", "with_device"]
