@@ -340,3 +340,21 @@ def test_device_cuda_without_a_gpu_is_refused_before_any_work(tmp_path, data, ca
 
     assert main(["audit", str(data), "--device", "cuda", "--out", str(tmp_path / "o")]) == 2
     assert "--device cuda" in capsys.readouterr().err and not (tmp_path / "o").exists()
+
+
+def test_the_embed_stage_advances_per_encoded_batch(monkeypatch):
+    from curate.embed import encode
+
+    class TwoAtATime:
+        key = "two-at-a-time"
+
+        def encode(self, texts, progress=None):
+            for s in range(0, len(texts), 2):
+                progress(len(texts[s:s + 2]))
+            return np.ones((len(texts), 4), dtype=np.float32) / 2
+
+    monkeypatch.setattr(encode, "get_embedder", lambda cfg: TwoAtATime())
+    p = Recorder()
+    texts = ["a", "b", "a", "c", "d", "b"]  # 4 distinct texts: duplicates are counted as their text is encoded
+    encode.embed_texts(texts, encode.EmbedConfig(), use_cache=False, progress=p)
+    assert [e[1] for e in p.events] == [3, 3]

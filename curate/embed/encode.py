@@ -27,6 +27,7 @@ for tests and smoke runs where semantic quality is not the point.
 from __future__ import annotations
 
 import hashlib
+import inspect
 import json
 import os
 import re
@@ -277,8 +278,16 @@ def embed_texts(texts: list[str], cfg: EmbedConfig | None = None, *, use_cache: 
     have = cache.get(list(set(keys))) if cache else {}
     todo = list(dict.fromkeys(t for t, k in zip(texts, keys) if k not in have))  # unique, first-seen order
     share = len(texts) / max(len(todo), 1)  # records per encoded text: duplicates ride along
-    done = 0
+    count = {"encoded": 0, "done": 0}
     _advance(progress, len(texts) - round(share * len(todo)))  # what the cache already holds
+
+    def tick(n: int) -> None:  # per encoded batch (the ONNX encoder reports each forward pass)
+        count["encoded"] += n
+        step = round(share * count["encoded"]) - count["done"]
+        _advance(progress, step)
+        count["done"] += step
+
+    per_batch = progress is not None and "progress" in inspect.signature(emb.encode).parameters
     if todo:
         bar = None
         if progress is None and cfg.show_progress and sys.stderr.isatty() and len(todo) > 200:
@@ -287,16 +296,15 @@ def embed_texts(texts: list[str], cfg: EmbedConfig | None = None, *, use_cache: 
             bar = tqdm(total=len(todo), desc="embed", unit="text")
         for s in range(0, len(todo), 4096):  # write to the cache as we go: an interrupted run keeps its work
             chunk = todo[s:s + 4096]
-            vecs = emb.encode(chunk)
+            vecs = emb.encode(chunk, progress=tick) if per_batch else emb.encode(chunk)
             ck = [text_key(t) for t in chunk]
             if cache:
                 cache.put(ck, vecs)
             have.update(zip(ck, vecs))
             if bar:
                 bar.update(len(chunk))
-            step = round(share * (s + len(chunk))) - done
-            _advance(progress, step)
-            done += step
+            if not per_batch:
+                tick(len(chunk))
         if bar:
             bar.close()
     if not texts:
