@@ -15,8 +15,9 @@ from pathlib import Path
 import pandas as pd
 
 from curate.checks import CheckContext
+from curate.progress import as_progress
 from curate.rules import RuleOutcome, evaluate_rules, gate_summary, load_rules
-from curate.stages import STAGES, StageRun, run_stage
+from curate.stages import StageRun
 from curate.timing import timed
 
 
@@ -32,6 +33,13 @@ class AuditResult:
     reference: object = None
     seconds: dict = field(default_factory=dict)  # phase -> seconds
     out_dir: Path | None = None
+    artifacts: dict = field(default_factory=dict)  # artifact name -> what the stages wrote (`embedding`: Embeddings)
+
+    @property
+    def embeddings(self):
+        """The n x dim float32 embedding matrix (dataset order), or None when no rule needed it."""
+        emb = self.artifacts.get("embedding")
+        return None if emb is None else emb.vectors
 
     @property
     def passed(self) -> bool:
@@ -39,37 +47,41 @@ class AuditResult:
 
 
 def run_audit(data, *, eval=(), reference=None, rules=None, load_kwargs: dict | None = None,
-              use_cache: bool = True, num_proc: int = 1, progress=None) -> AuditResult:
-    """Audit `data` (a path or a loaded CurateDataset). `progress(stage_name)` is told each phase."""
+              use_cache: bool = True, num_proc: int | None = None, progress=None,
+              device: str | None = None) -> AuditResult:
+    """Audit `data` (a path or a loaded CurateDataset).
+
+    `progress`: a `curate.progress.Progress` (each stage is a phase with its record total, advanced
+    per batch) or a callable told each phase's name. `num_proc`: processes for row-local stages
+    (default: every core). `device`: auto, cpu or cuda for every stage that runs a model on one."""
+    from curate.engine.graph import run_graph
     from curate.load import CurateDataset, load_dataset
     from curate.load.benchmarks import load_eval_sets
 
     seconds: dict = {}
-    say = progress or (lambda msg: None)
+    progress = as_progress(progress)
     with timed(seconds, "rules"):
         ruleset = load_rules(rules)  # configuration errors come before any work
     with timed(seconds, "load"):
-        say("loading data")
+        progress.phase("loading data", total=None)
         ds = data if isinstance(data, CurateDataset) else load_dataset(data, **(load_kwargs or {}))
         # eval sets: files, folders of benchmarks, hub ids, or datasets already loaded (the CLI loads them once)
         eval_sets = [e for e in eval if isinstance(e, CurateDataset)]
         eval_sets += load_eval_sets([e for e in eval if not isinstance(e, CurateDataset)])
         ref = load_dataset(reference) if reference else None
-    inputs = {"eval": eval_sets, "reference": ref}
-    frames, runs = [], []
-    for name in ruleset.stages_needed:
-        stage = STAGES[name]
-        say(f"stage {name}")
-        df, run = run_stage(stage, ds, ruleset.stage_configs.get(name), inputs=inputs, num_proc=num_proc,
-                            use_cache=use_cache)
-        frames.append(df.drop(columns=["id"]))
-        runs.append(run)
-        seconds[f"stage:{name}"] = round(run.seconds, 3)
-    signals = pd.concat([pd.DataFrame({"id": ds.ids}), *frames], axis=1)
-    ctx = CheckContext(dataset=ds, eval_sets=eval_sets, reference=ref, stage_configs=ruleset.stage_configs)
+        progress.end()
+    graph = run_graph(ds, ruleset.stages_needed, ruleset.stage_configs, eval_sets=eval_sets, reference=ref,
+                      workers=num_proc, use_cache=use_cache, progress=progress, device=device)
+    for run in graph.runs:
+        seconds[f"stage:{run.name}"] = round(run.seconds, 3)
+    signals = graph.signals(ds.ids)
+    ctx = CheckContext(dataset=ds, eval_sets=eval_sets, reference=ref, stage_configs=graph.configs,
+                       artifacts=graph.artifacts)
     with timed(seconds, "checks"):
-        say("checks")
+        progress.phase("checks", total=len(ruleset.rules), unit="rules")
         outcomes = evaluate_rules(ruleset, signals, ctx)
+        progress.advance(len(ruleset.rules))
+        progress.end()
     flags: dict[str, list[str]] = {i: [] for i in ds.ids}
     for o in outcomes:
         if o.status == "fail":
@@ -77,7 +89,8 @@ def run_audit(data, *, eval=(), reference=None, rules=None, load_kwargs: dict | 
                 flags.setdefault(rid, []).append(o.rule)
     signals["flagged_by"] = [flags.get(i, []) for i in ds.ids]
     gate = gate_summary(outcomes, len(ds))
-    return AuditResult(ds, ruleset, signals, outcomes, gate, runs, eval_sets, ref, seconds)
+    return AuditResult(ds, ruleset, signals, outcomes, gate, graph.runs, eval_sets, ref, seconds,
+                       artifacts=graph.artifacts)
 
 
 def default_out_dir(ds) -> Path:

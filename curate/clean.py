@@ -76,6 +76,9 @@ def clean(result, *, pii_mode: str = "redact", seed: int = 0, fix_warned: bool =
     ds, signals = result.dataset, result.signals
     plan = plan_fixes(result, fix_warned=fix_warned)
     pii_spans = dict(zip(signals["id"], signals["pii_spans"])) if "pii_spans" in signals.columns else {}
+    # the hygiene stage already repaired every text (its `text_fixes` column): clean writes those back
+    # instead of running the repair again; only a text PII scrubbing changed first is repaired here
+    text_fixes = dict(zip(signals["id"], signals["text_fixes"])) if "text_fixes" in signals.columns else {}
     pseudonymizer = None
     if plan["scrub_pii"] and pii_mode == "pseudonymize":
         from curate.pii.scrub import Pseudonymizer
@@ -116,10 +119,17 @@ def clean(result, *, pii_mode: str = "redact", seed: int = 0, fix_warned: bool =
             for w in what:
                 rec_changes.append({"id": rid, "field": w.get("field"), "action": f"scrub_pii:{pii_mode}", "detail": w})
         if rid in plan["fix_text"]:
-            from curate.content.hygiene import fix_text
-
+            column = list(text_fixes.get(rid) or []) if rid in text_fixes else None
+            known = {fx["field"]: fx for fx in column or []}
+            column_ok = column is not None and all("changes" in fx for fx in column)
             for i, f in enumerate(fields):
-                text, what = fix_text(f["text"])
+                if column_ok and f["text"] == rec["fields"][i]["text"]:  # the text hygiene saw
+                    fx = known.get(f["name"])
+                    text, what = (fx["text"], list(fx["changes"])) if fx else (f["text"], [])
+                else:
+                    from curate.content.hygiene import fix_text
+
+                    text, what = fix_text(f["text"])
                 if what:
                     row = set_field(row, f["name"], text)
                     fields[i] = {**f, "text": text}

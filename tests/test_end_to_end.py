@@ -154,13 +154,18 @@ def test_coverage_names_the_uncovered_reference_topics(audited):
 
 def test_outputs_are_complete(audited):
     _, out, doc, _ = audited
-    assert sorted(p.name for p in out.iterdir()) == ["audit.json", "report.html", "report.md", "signals.parquet"]
+    assert sorted(p.name for p in out.iterdir()) == ["audit.json", "embeddings.npy", "report.html", "report.md",
+                                                     "signals.parquet"]
     assert doc["dataset"]["records"] == 2000 and doc["dataset"]["format"] == "chat"
     assert {s["name"] for s in doc["stages"]} >= {"dedup", "pii", "embed", "structure", "answers"}
     import pandas as pd
 
     sig = pd.read_parquet(out / "signals.parquet")
     assert len(sig) == 2000 and {"id", "flagged_by", "exact_dup_of", "near_dup_cluster", "pii_spans"} <= set(sig.columns)
+    import numpy as np
+
+    # the embedding is one matrix beside the signals, not a column of Python lists in them
+    assert "embedding" not in sig.columns and np.load(out / "embeddings.npy").shape == (2000, 384)
 
 
 def test_report_renders_in_a_real_browser(audited, tmp_path):

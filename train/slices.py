@@ -227,7 +227,12 @@ def topic_groups(audit_path: str | None, test_texts: list[str], embed) -> tuple[
                           fix="slice by a column of the test file, or re-run `curate audit` on the training data")
     import pandas as pd
 
-    df = pd.read_parquet(sig, columns=["id", "embedding", "topic_cluster", "topic_label"])
+    # the audit writes its embedding matrix next to the signals (embeddings.npy, a row per record);
+    # audits made before that kept it as a signals column
+    npy = sig.with_name("embeddings.npy")
+    df = pd.read_parquet(sig, columns=["id", "topic_cluster", "topic_label"] + ([] if npy.exists() else ["embedding"]))
+    if npy.exists():
+        df["embedding"] = list(np.load(npy))
     df = df[df["topic_cluster"].notna() & df["embedding"].notna()]
     if df.empty:
         raise CurateError(f"{sig}: the audit computed no topics", fix="slice by a column of the test file")

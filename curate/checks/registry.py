@@ -38,7 +38,15 @@ class CheckContext:
     dataset: Any  # CurateDataset
     eval_sets: list = field(default_factory=list)
     reference: Any = None
-    stage_configs: dict = field(default_factory=dict)
+    stage_configs: dict = field(default_factory=dict)  # stage name -> the config it ran with
+    artifacts: dict = field(default_factory=dict)  # artifact name -> what the stages wrote (`embedding`: Embeddings)
+
+    @property
+    def embedding(self):
+        """The embed stage's `Embeddings` (this dataset's matrix; `.of(ctx.reference)` for the reference set)."""
+        if "embedding" not in self.artifacts:
+            raise RuntimeError("no embedding artifact: the check must list 'embed' in its `needs`")
+        return self.artifacts["embedding"]
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,10 @@ def add_parser(sub):
                                                       "classification (default: default)")
     p.add_argument("--out", help="output folder (default ./curate-out/<file name>-<8 hex of the data's fingerprint>/)")
     p.add_argument("--no-cache", action="store_true", help="recompute every signal")
-    p.add_argument("--num-proc", type=int, default=1, help="processes for row-local stages")
+    p.add_argument("--num-proc", type=int, default=None,
+                   help="processes for row-local stages (default: every core)")
+    p.add_argument("--device", choices=("auto", "cpu", "cuda"), default=None,
+                   help="where stages run their models (the embedder, the NER model); default: each stage's setting")
     p.add_argument("--all", action="store_true", dest="all_rules",
                    help="print every rule (default: failed, warned and info rules; passing ones on one line)")
     add_load_args(p)
@@ -42,9 +45,11 @@ def run(args) -> int:
 
     if args.out:
         check_out_dir(args.out)  # a bad --out is found now, not after a minutes-long audit
-    if args.num_proc < 1:
+    if args.num_proc is not None and args.num_proc < 1:
         raise CurateError(f"--num-proc {args.num_proc}: must be at least 1", fix="pass --num-proc 1 (or more)")
     load_rules(args.rules)  # a broken rules file is reported before the data is read
+    if args.device:
+        _check_device(args.device)
     with terminal_progress() as progress:
         progress.phase("read", total=None)  # a large file takes a while to parse and fingerprint
         ds = load_from_args(args)
@@ -53,10 +58,11 @@ def run(args) -> int:
             load_dataset(args.reference)
         others = [e.path for e in evals] + ([args.reference] if args.reference else [])
         out = check_out_dir(args.out or default_out_dir(ds))
-        refuse_overwrite([out / n for n in ("audit.json", "signals.parquet", "report.md", "report.html",
-                                            "invalid.jsonl")], inputs=[args.data, *others])
+        refuse_overwrite([out / n for n in ("audit.json", "signals.parquet", "embeddings.npy", "report.md",
+                                            "report.html", "invalid.jsonl")], inputs=[args.data, *others])
         result = run_audit(ds, eval=evals, reference=args.reference, rules=args.rules,
-                           use_cache=not args.no_cache, num_proc=args.num_proc, progress=progress)
+                           use_cache=not args.no_cache, num_proc=args.num_proc, device=args.device,
+                           progress=progress)
         progress.phase("report", total=None)
         out = write_outputs(result, out)
     print_verdict(result, console, all_rules=args.all_rules)
@@ -65,6 +71,30 @@ def run(args) -> int:
                           f"{out / 'invalid.jsonl'}", style="yellow", markup=False, soft_wrap=True)
     console.print(f"report: {out / 'report.html'}  ·  {out / 'audit.json'}  ·  {out / 'report.md'}", markup=False)
     return 0 if result.passed else 1
+
+
+def _check_device(device: str) -> None:
+    """--device must reach some stage, and --device cuda needs a GPU this process can use."""
+    import dataclasses
+
+    from curate.errors import CurateError
+    from curate.stages import load_stages
+
+    takers = [s.name for s in load_stages().values()
+              if dataclasses.is_dataclass(s.config) and "device" in {f.name for f in dataclasses.fields(s.config)}]
+    if not takers:
+        raise CurateError(f"--device {device}: no stage of this curate runs a model on a chosen device",
+                          fix="leave out --device")
+    if device == "cuda":
+        try:
+            import torch
+
+            ok = torch.cuda.is_available()
+        except ImportError:
+            ok = False
+        if not ok:
+            raise CurateError("--device cuda: no CUDA GPU is available to this process",
+                              fix="pass --device auto (uses a GPU when there is one) or --device cpu")
 
 
 NARROW = 110  # columns below which the rule table becomes a list

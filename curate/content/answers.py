@@ -233,7 +233,7 @@ def _assistant_texts(fmt, messages, fields):
     return out + [(f["name"], f["text"], last_user) for f in alternatives]
 
 
-@register_stage("answers", config=AnswersConfig, row_local=True, version="3",
+@register_stage("answers", config=AnswersConfig, row_local=True,
                 columns=("answer_defect", "answer_evidence", "merged_instructions"))
 def answers(batch: dict[str, list], *, config: AnswersConfig) -> dict[str, list]:
     """Empty, placeholder, refusal, prompt-echo and truncated answers; merged instruction blocks."""

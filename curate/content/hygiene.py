@@ -8,8 +8,8 @@ Stage `hygiene` (row-local, every text field) writes lists of {field, detail}:
     invalid_unicode  lone surrogates, noncharacters, U+FFFD replacement characters
     repetition       a character run (`!!!!!!...`), a phrase repeated back to back, or the same line
                      over and over: the degenerate loops of generated data
-    text_fixes       {field, text}: the repaired text of every field `fix_text` would change; what
-                     `curate clean` writes back
+    text_fixes       {field, text, changes}: the repaired text of every field `fix_text` would change
+                     and what it changed; what `curate clean` writes back (it reads this column)
 
 `fix_text(text) -> (fixed, changes)` is the repair `curate clean` applies for `fix="fix_text"` checks.
 """
@@ -154,7 +154,7 @@ def field_findings(name: str, text: str, cfg: HygieneConfig) -> dict[str, str | 
 COLUMNS = ("control_chars", "mojibake", "invalid_unicode", "repetition")
 
 
-@register_stage("hygiene", config=HygieneConfig, columns=(*COLUMNS, "text_fixes"), row_local=True, version="2")
+@register_stage("hygiene", config=HygieneConfig, columns=(*COLUMNS, "text_fixes"), row_local=True)
 def hygiene(batch: dict[str, list], *, config: HygieneConfig) -> dict[str, list]:
     """Control characters, mojibake (with the ftfy fix), invalid Unicode and repetition in every text field."""
     out: dict[str, list] = {c: [] for c in (*COLUMNS, "text_fixes")}
@@ -167,7 +167,7 @@ def hygiene(batch: dict[str, list], *, config: HygieneConfig) -> dict[str, list]
                     found[col].append({"field": f["name"], "detail": detail})
             fixed, changes = fix_text(f["text"])
             if changes:
-                fixes.append({"field": f["name"], "text": fixed})
+                fixes.append({"field": f["name"], "text": fixed, "changes": changes})
         for c in COLUMNS:
             out[c].append(found[c])
         out["text_fixes"].append(fixes)

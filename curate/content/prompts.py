@@ -272,8 +272,7 @@ def record_requests(fmt: str, messages: list[dict], fields: list[dict]) -> list[
 _EMPTY = {"", "<noinput>", "<no input>", "no input", "noinput", "n/a", "none", "null", "nan", "-"}
 
 
-@register_stage("prompts", config=PromptsConfig, columns=("unanswerable", "unanswerable_evidence"), row_local=True,
-                version="2")
+@register_stage("prompts", config=PromptsConfig, columns=("unanswerable", "unanswerable_evidence"), row_local=True)
 def prompts(batch: dict[str, list], *, config: PromptsConfig) -> dict[str, list]:
     """Prompts that point at attachments, images, audio, links or missing text, or ask to browse or draw."""
     reasons, evidence = [], []

@@ -127,7 +127,7 @@ def _answers(fmt, messages, fields=()):
     return out + [(last_user, f["text"]) for f in alternative_answers(fields)]
 
 
-@register_stage("verify", config=VerifyConfig, row_local=True, version="3",
+@register_stage("verify", config=VerifyConfig, row_local=True,
                 columns=("arithmetic_errors", "arithmetic_checked", "json_invalid", "code_invalid"))
 def verify(batch: dict[str, list], *, config: VerifyConfig) -> dict[str, list]:
     """Recompute arithmetic in answers; parse JSON answers and Python code blocks."""

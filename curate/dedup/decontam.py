@@ -307,7 +307,7 @@ class BenchmarkIndex:
         return out
 
 
-@register_stage("decontam", config=DecontamConfig, columns=("contaminated_by",), inputs=("eval",), version="1")
+@register_stage("decontam", config=DecontamConfig, columns=("contaminated_by",), inputs=("eval",))
 def decontam(batch: dict[str, list], *, config: DecontamConfig, eval: list | None = None) -> dict[str, list]:
     """Training records sharing a 13-gram (after normalisation) with a benchmark item."""
     n = len(batch["id"])

@@ -48,7 +48,7 @@ def units(batch: dict, field: str) -> tuple[list[str], list[int], list[int]]:
     return texts, owner, kind
 
 
-@register_stage("leakage", config=LeakageConfig, columns=("leaks_into",), inputs=("eval",), version="1")
+@register_stage("leakage", config=LeakageConfig, columns=("leaks_into",), inputs=("eval",))
 def leakage(batch: dict[str, list], *, config: LeakageConfig, eval: list | None = None) -> dict[str, list]:
     """Training records whose prompt (exactly or nearly) appears in an eval/test set."""
     n = len(batch["id"])

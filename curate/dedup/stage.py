@@ -107,7 +107,7 @@ def _kind(batch: dict) -> str:
     return "sft"
 
 
-@register_stage("dedup", config=DedupConfig, columns=COLUMNS, version="3")
+@register_stage("dedup", config=DedupConfig, columns=COLUMNS)
 def dedup(batch: dict[str, list], *, config: DedupConfig) -> dict[str, list]:
     """Exact and near-duplicates verified against the kept record, shared text found, per-field matches, conflicts."""
     return find_duplicates(batch, config)[0]

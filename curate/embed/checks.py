@@ -6,6 +6,8 @@ returns a CheckResult with tables and SVG figures in `details` for the report.
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 
 from curate.checks.registry import CheckResult, SkipCheck, rate_check, register_check
@@ -13,15 +15,18 @@ from curate.dedup.checks import shared_summary
 from curate.dedup.shared import describe
 from curate.embed import plots
 from curate.embed.coverage import CoverageConfig, coverage_report, describe_group
-from curate.embed.encode import dataset_texts, embed_texts
-from curate.embed.label_issues import label_issues  # noqa: F401  (registers the stage)
-from curate.embed.semantic import semantic  # noqa: F401
-from curate.embed.topics import topics  # noqa: F401
+from curate.embed.encode import dataset_texts
 
 
 def _cfg(ctx, stage: str, cls):
+    """The stage's config as it ran; for a stage that did not run, its defaults with the embed stage's
+    model and side (the texts a check shows must be the texts that were embedded)."""
     cfg = (ctx.stage_configs or {}).get(stage)
-    return cfg if isinstance(cfg, cls) else cls(**(cfg or {}))
+    cfg = cfg if isinstance(cfg, cls) else cls(**(cfg or {}))
+    emb = (ctx.artifacts or {}).get("embedding")
+    if emb is not None and isinstance(cfg, type(emb.config)):
+        cfg = dataclasses.replace(cfg, **{f.name: getattr(emb.config, f.name) for f in dataclasses.fields(emb.config)})
+    return cfg
 
 
 def _short(text: str, n: int = 80) -> str:
@@ -38,8 +43,7 @@ def min_reference_coverage(signals, ctx, *, min_coverage: float = 0.8, level: st
     if level not in ("records", "groups"):
         raise ValueError(f"level must be 'records' or 'groups', not '{level}'")
     cfg = _cfg(ctx, "coverage", CoverageConfig)
-    train = embed_texts(dataset_texts(ctx.dataset, cfg.side), cfg)
-    ref = embed_texts(dataset_texts(ctx.reference, cfg.side), cfg)
+    train, ref = ctx.embedding.vectors, ctx.embedding.of(ctx.reference)
     rep = coverage_report(ctx.dataset, train, ctx.reference, ref, cfg, similarity=similarity, thin_ratio=thin_ratio,
                           min_train=min_train)
     value = rep["record_coverage"] if level == "records" else rep["group_coverage"]
@@ -101,7 +105,7 @@ def max_long_tail_share(signals, ctx, *, max_share: float = 0.15, min_ratio: flo
     share = sum(tail) / n if n else 1.0
     table = _topic_table(signals, texts) if n else []
     tail_topics = [r for r in table if r["long_tail"]]
-    vecs = embed_texts(texts, cfg) if n else np.zeros((0, 2))
+    vecs = ctx.embedding.vectors if n else np.zeros((0, 2))
     figures = {"topic_sizes": plots.size_bars(table), "long_tail_topics": plots.size_bars(tail_topics, title="Small topics"),
                "map": plots.scatter_map(vecs, signals["topic_cluster"] if n else [], title="Topics, PCA of embeddings")} if n else {}
     msg = (f"{sum(tail)} of {n} records ({share:.1%}) are in {len(tail_topics)} small topics of {len(table)}"
@@ -117,9 +121,8 @@ def _under_supplied_topics(signals, ctx, *, max_share: float, min_ratio: float, 
     from curate.embed.coverage import reference_groups, training_supply
 
     cfg = _cfg(ctx, "coverage", CoverageConfig)
-    train = embed_texts(dataset_texts(ctx.dataset, cfg.side), cfg)
+    train, ref = ctx.embedding.vectors, ctx.embedding.of(ctx.reference)
     ref_texts = dataset_texts(ctx.reference, cfg.side)
-    ref = embed_texts(ref_texts, cfg)
     n_train, n_ref = len(train), len(ref)
     has_labels = n_train > 0 and all(r["label"] is not None for r in ctx.dataset.records)
     groups, names, how = reference_groups(ctx.reference, ref, has_labels, cfg)

@@ -19,13 +19,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from curate.embed.encode import EmbedConfig, dataset_texts, embed_texts, record_texts
+from curate.embed.encode import EmbedConfig, Embeddings, dataset_texts
 from curate.embed.topics import characteristic_words, cluster
 from curate.stages import register_stage
 
 
 @dataclass
-class CoverageConfig(EmbedConfig):
+class CoverageConfig(EmbedConfig):  # the EmbedConfig fields come from the embed stage (curate/engine/graph.py)
     group_by: str = "auto"  # reference groups: auto (labels when both sides have them, else clusters), label, cluster
     distance_threshold: float = 0.7  # reference clustering cut (see topics.py); short queries need a looser cut
     k: int = 0  # number of reference clusters; 0 = automatic
@@ -162,14 +162,12 @@ def describe_group(row: dict) -> str:
 
 
 @register_stage("coverage", config=CoverageConfig, columns=("nearest_reference", "nearest_reference_similarity"),
-                inputs=("reference",), version="1")
-def coverage(batch: dict[str, list], *, config: CoverageConfig, reference=None) -> dict[str, list]:
+                inputs=("reference",), reads=("embedding",))
+def coverage(batch: dict[str, list], *, config: CoverageConfig, embedding: Embeddings, reference=None) -> dict[str, list]:
     """Each training record's nearest reference record and its cosine similarity (needs --reference)."""
     n = len(batch["id"])
     if reference is None or n == 0:
         return {"nearest_reference": [None] * n, "nearest_reference_similarity": [None] * n}
-    vecs = embed_texts(record_texts(batch, config.side), config)
-    ref_vecs = embed_texts(dataset_texts(reference, config.side), config)
-    idx, sim = nearest(vecs, ref_vecs)
+    idx, sim = nearest(embedding.vectors, embedding.of(reference))
     return {"nearest_reference": [reference.ids[i] for i in idx],
             "nearest_reference_similarity": np.round(sim, 4).astype(float).tolist()}

@@ -1,9 +1,14 @@
-"""The embedding stage: texts -> unit-length float32 vectors, cached on disk per text and model.
+"""The embedding stage: texts -> unit-length float32 vectors, one n x dim matrix per dataset and model.
 
-Every other embedding audit (topics, coverage, drift, semantic duplicates, label issues) calls
-`embed_texts`, so a text is encoded once per model however many stages, datasets or re-audits see
-it: vectors live in a SQLite file under `$CURATE_CACHE_DIR/embeddings/`, keyed by sha256(text) and
-a key naming the model, the backend and the truncation length.
+The `embed` stage writes the artifact `embedding` (an n x dim float32 matrix, not a signals
+column); the stages that read it (topics, semantic, coverage, label_issues) and the embedding
+checks get it from the executor as `Embeddings`: the matrix, the config that made it, the same
+matrix for an eval or reference set (`of(dataset)`, computed once by the same stage) and
+`encode(texts)` for other texts (semantic's texts with shared blocks cut out). In the audit this
+module holds the only call to the encoder. Vectors are also kept per text in a SQLite file under
+`$CURATE_CACHE_DIR/embeddings/`, keyed by sha256(text) and a key naming the model, the backend and
+the truncation length: `curate select`, `gaps` and `drift` reuse what an audit encoded, and the
+texts semantic re-encodes after cutting shared blocks are mostly already there.
 
 Backends for a sentence-transformers model (mean pooling + normalisation, as all-MiniLM-L6-v2):
 - "onnx-int8": the model exported once to ONNX (cached next to the vectors) and its Linear weights
@@ -22,18 +27,19 @@ for tests and smoke runs where semantic quality is not the point.
 from __future__ import annotations
 
 import hashlib
+import inspect
 import json
 import os
 import re
 import sqlite3
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from curate.errors import CurateError
-from curate.stages import cache_root, register_stage
+from curate.stages import cache_root, register_artifact_view, register_stage
 
 SIDES = ("prompt", "response", "both")
 BACKENDS = ("auto", "onnx-int8", "onnx", "torch")
@@ -44,9 +50,10 @@ class EmbedConfig:
     model: str = ""  # sentence-transformers model dir or name; "" = bundled all-MiniLM-L6-v2; "hashing" = no model
     side: str = "prompt"  # which text to embed: prompt (what users send), response, or both joined
     backend: str = "auto"  # auto | onnx-int8 | onnx | torch (see curate/embed/encode.py)
-    batch_size: int = 64  # texts per forward pass (batches are sorted by token length)
+    # texts per forward pass (batches are sorted by token length); not in the cache key: it changes speed only
+    batch_size: int = field(default=64, metadata={"cache": False})
     max_seq_length: int = 256  # tokens kept per text; all-MiniLM-L6-v2 was trained on 128, handles 256
-    show_progress: bool = True  # progress bar on a terminal
+    show_progress: bool = field(default=True, metadata={"cache": False})  # progress bar on a terminal
 
 
 def record_texts(batch: dict[str, list], side: str) -> list[str]:
@@ -252,29 +259,52 @@ def get_embedder(cfg: EmbedConfig):
     return _EMBEDDERS[key]
 
 
-def embed_texts(texts: list[str], cfg: EmbedConfig | None = None, *, use_cache: bool = True) -> np.ndarray:
-    """Unit-length vectors for `texts` (n x dim, float32): cached ones are read, the rest encoded once."""
+def _advance(progress, n: int) -> None:
+    if progress is None or n <= 0:
+        return
+    (progress.advance if hasattr(progress, "advance") else progress)(n)
+
+
+def embed_texts(texts: list[str], cfg: EmbedConfig | None = None, *, use_cache: bool = True,
+                progress=None) -> np.ndarray:
+    """Unit-length vectors for `texts` (n x dim, float32): cached ones are read, the rest encoded once.
+
+    `progress`: a `curate.progress.Progress` (or a callable taking a count) advanced as texts are
+    done, so it reaches len(texts); without one, a tqdm bar on a terminal when `show_progress`."""
     cfg = cfg or EmbedConfig()
     emb = get_embedder(cfg)
     keys = [text_key(t) for t in texts]
     cache = VectorCache(emb.key) if use_cache else None
     have = cache.get(list(set(keys))) if cache else {}
     todo = list(dict.fromkeys(t for t, k in zip(texts, keys) if k not in have))  # unique, first-seen order
+    share = len(texts) / max(len(todo), 1)  # records per encoded text: duplicates ride along
+    count = {"encoded": 0, "done": 0}
+    _advance(progress, len(texts) - round(share * len(todo)))  # what the cache already holds
+
+    def tick(n: int) -> None:  # per encoded batch (the ONNX encoder reports each forward pass)
+        count["encoded"] += n
+        step = round(share * count["encoded"]) - count["done"]
+        _advance(progress, step)
+        count["done"] += step
+
+    per_batch = progress is not None and "progress" in inspect.signature(emb.encode).parameters
     if todo:
         bar = None
-        if cfg.show_progress and sys.stderr.isatty() and len(todo) > 200:
+        if progress is None and cfg.show_progress and sys.stderr.isatty() and len(todo) > 200:
             from tqdm import tqdm
 
             bar = tqdm(total=len(todo), desc="embed", unit="text")
         for s in range(0, len(todo), 4096):  # write to the cache as we go: an interrupted run keeps its work
             chunk = todo[s:s + 4096]
-            vecs = emb.encode(chunk)
+            vecs = emb.encode(chunk, progress=tick) if per_batch else emb.encode(chunk)
             ck = [text_key(t) for t in chunk]
             if cache:
                 cache.put(ck, vecs)
             have.update(zip(ck, vecs))
             if bar:
                 bar.update(len(chunk))
+            if not per_batch:
+                tick(len(chunk))
         if bar:
             bar.close()
     if not texts:
@@ -282,19 +312,39 @@ def embed_texts(texts: list[str], cfg: EmbedConfig | None = None, *, use_cache: 
     return np.stack([have[k] for k in keys]).astype(np.float32)
 
 
-def embedding_column(vecs: np.ndarray) -> list[list[float]]:
-    return [v.tolist() for v in vecs.astype(np.float32)]
+@dataclass
+class Embeddings:
+    """What a stage or check that reads `embedding` gets: this dataset's matrix, and the means to embed
+    anything else with the same model, so every consumer sees one model and nothing is encoded twice."""
+
+    vectors: np.ndarray  # n x dim float32, unit rows, in dataset order
+    config: EmbedConfig  # the embed stage's config (model, side, backend, truncation)
+    load_for: object = None  # dataset -> its matrix, by the embed stage (the executor caches it); None: encode here
+    _others: dict = field(default_factory=dict, repr=False)
+
+    def of(self, dataset) -> np.ndarray:
+        """The matrix of another dataset (an eval or reference set), computed once."""
+        if dataset is None:
+            return np.zeros((0, self.vectors.shape[1] if self.vectors.ndim == 2 else 0), dtype=np.float32)
+        fp = dataset.fingerprint
+        if fp not in self._others:
+            self._others[fp] = (self.load_for(dataset) if self.load_for is not None
+                                else embed(dataset.batch(("prompt", "response")), config=self.config)["embedding"])
+        return self._others[fp]
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        """Other texts with the same model (cached per text)."""
+        return embed_texts(texts, self.config)
+
+    @classmethod
+    def view(cls, vectors, config, load_for=None) -> "Embeddings":
+        return cls(np.asarray(vectors, dtype=np.float32), config, load_for)
 
 
-def signal_matrix(signals, column: str = "embedding") -> np.ndarray:
-    """The signals table's embedding column back as an n x dim float32 matrix."""
-    vals = list(signals[column]) if column in signals else []
-    if not vals:
-        return np.zeros((0, 0), dtype=np.float32)
-    return np.asarray([np.asarray(v, dtype=np.float32) for v in vals], dtype=np.float32)
+@register_stage("embed", config=EmbedConfig, artifacts=("embedding",))
+def embed(batch: dict[str, list], *, config: EmbedConfig, progress=None) -> dict[str, np.ndarray]:
+    """Sentence embedding of each record's prompt (or response), unit length, float32: one n x dim matrix."""
+    return {"embedding": embed_texts(record_texts(batch, config.side), config, progress=progress)}
 
 
-@register_stage("embed", config=EmbedConfig, columns=("embedding",), version="1")
-def embed(batch: dict[str, list], *, config: EmbedConfig) -> dict[str, list]:
-    """Sentence embedding of each record's prompt (or response), unit length, float32."""
-    return {"embedding": embedding_column(embed_texts(record_texts(batch, config.side), config))}
+register_artifact_view("embedding", Embeddings.view)

@@ -18,12 +18,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from curate.embed.encode import EmbedConfig, embed_texts, record_texts
+from curate.embed.encode import EmbedConfig, Embeddings
 from curate.stages import register_stage
 
 
 @dataclass
-class LabelIssuesConfig(EmbedConfig):
+class LabelIssuesConfig(EmbedConfig):  # the EmbedConfig fields come from the embed stage (curate/engine/graph.py)
     folds: int = 5  # cross-validation folds for the out-of-sample probabilities
     C: float = 10.0  # inverse regularisation of the logistic regression (unit vectors need a weak penalty)
     max_given_prob: float = 0.02  # also flag a record whose given label gets less than this probability
@@ -64,9 +64,9 @@ def find_label_issues(probs: np.ndarray, y: np.ndarray, max_given_prob: float = 
     return issue, np.where(issue, suggested, y)
 
 
-@register_stage("label_issues", config=LabelIssuesConfig, version="1",
+@register_stage("label_issues", config=LabelIssuesConfig, reads=("embedding",),
                 columns=("label_issue", "label_given_prob", "label_suggested", "label_suggested_prob"))
-def label_issues(batch: dict[str, list], *, config: LabelIssuesConfig) -> dict[str, list]:
+def label_issues(batch: dict[str, list], *, config: LabelIssuesConfig, embedding: Embeddings) -> dict[str, list]:
     """Likely mislabelled records: cross-validated classifier on embeddings, confident-learning thresholds."""
     n = len(batch["id"])
     labels = batch["label"]
@@ -75,7 +75,7 @@ def label_issues(batch: dict[str, list], *, config: LabelIssuesConfig) -> dict[s
                 "label_suggested_prob": [None] * n}
     names = sorted(set(map(str, labels)))
     y = np.array([names.index(str(lab)) for lab in labels])
-    x = embed_texts(record_texts(batch, config.side), config)
+    x = embedding.vectors
     probs = out_of_sample_probs(x, y, len(names), config.folds, config.C, config.seed)
     issue, sugg = find_label_issues(probs, y, config.max_given_prob)
     rows = np.arange(n)

@@ -30,12 +30,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from curate.dedup.shared import shared_blocks
-from curate.embed.encode import EmbedConfig, dataset_texts, embed_texts, record_texts
+from curate.embed.encode import EmbedConfig, Embeddings, dataset_texts, record_texts
 from curate.stages import register_stage
 
 
 @dataclass
-class SemanticConfig(EmbedConfig):
+class SemanticConfig(EmbedConfig):  # the EmbedConfig fields come from the embed stage (curate/engine/graph.py)
     threshold: float = 0.95  # cosine to a kept record at or above which a training record is a semantic duplicate
     leak_threshold: float = 0.95  # cosine at or above which a training record leaks an eval record
     shared_share: float = 0.1  # a text block in more than this share of records is template, not similarity (0: off)
@@ -120,22 +120,27 @@ def semantic_columns(vecs: np.ndarray, ids: list[str], eval_sets: list, eval_vec
     return cols
 
 
-@register_stage("semantic", config=SemanticConfig, inputs=("eval",), version="3",
+@register_stage("semantic", config=SemanticConfig, inputs=("eval",), reads=("embedding",),
                 columns=("semantic_dup_cluster", "semantic_dup_of", "semantic_dup_similarity", "semantic_leak_of",
                          "semantic_leak_similarity", "semantic_shared_block"))
-def semantic(batch: dict[str, list], *, config: SemanticConfig, eval: list | None = None) -> dict[str, list]:
+def semantic(batch: dict[str, list], *, config: SemanticConfig, embedding: Embeddings,
+             eval: list | None = None) -> dict[str, list]:
     """Semantic duplicates (cosine >= threshold to a kept record) in training, and semantic leakage into eval sets."""
     texts = record_texts(batch, config.side)
-    vecs = embed_texts(texts, config)
+    vecs = embedding.vectors
     first: dict[str, int] = {}
     for i, t in enumerate(texts):
         first.setdefault(t, i)
     shared = shared_blocks(texts, share=config.shared_share, min_chars=config.shared_min_chars,
                            active=np.array(sorted(first.values()), dtype=np.int64))
-    dup_vecs = embed_texts(shared.texts, config) if shared.blocks else vecs
+    dup_vecs = vecs
+    cut = [i for i, (a, b) in enumerate(zip(shared.texts, texts)) if a != b]
+    if shared.blocks and cut:  # only the records that lost a shared block are embedded again, with the same model
+        dup_vecs = vecs.copy()
+        dup_vecs[cut] = embedding.encode([shared.texts[i] for i in cut])
     empty = np.array([not t.strip() for t in shared.texts], dtype=bool)
     eval_sets = list(eval or [])
-    eval_vecs = [embed_texts(dataset_texts(ev, config.side), config) for ev in eval_sets]
+    eval_vecs = [embedding.of(ev) for ev in eval_sets]
     eval_keys = [number_keys(dataset_texts(ev, config.side)) for ev in eval_sets]
     cols = semantic_columns(vecs, list(batch["id"]), eval_sets, eval_vecs, config, dup_vecs=dup_vecs, empty=empty,
                             keys=number_keys(texts), eval_keys=eval_keys)

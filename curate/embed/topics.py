@@ -21,12 +21,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from curate.embed.encode import EmbedConfig, embed_texts, record_texts
+from curate.embed.encode import EmbedConfig, Embeddings, record_texts
 from curate.stages import register_stage
 
 
 @dataclass
-class TopicsConfig(EmbedConfig):
+class TopicsConfig(EmbedConfig):  # the EmbedConfig fields come from the embed stage (curate/engine/graph.py)
     k: int = 0  # number of clusters; 0 = cut the tree at distance_threshold
     distance_threshold: float = 0.65  # average cosine distance at which clusters stop merging (MiniLM scale)
     k_min: int = 2  # automatic k is clamped into [k_min, k_max]
@@ -123,9 +123,8 @@ def topics_of(vecs: np.ndarray, texts: list[str], cfg: TopicsConfig) -> dict[str
             "is_long_tail": small[labels].tolist(), "is_outlier": outlier_mask(dist, cfg.outlier_z).tolist()}
 
 
-@register_stage("topics", config=TopicsConfig, columns=("topic_cluster", "topic_label", "topic_size", "topic_distance",
-                                                        "is_long_tail", "is_outlier"), version="2")
-def topics(batch: dict[str, list], *, config: TopicsConfig) -> dict[str, list]:
+@register_stage("topics", config=TopicsConfig, reads=("embedding",),
+                columns=("topic_cluster", "topic_label", "topic_size", "topic_distance", "is_long_tail", "is_outlier"))
+def topics(batch: dict[str, list], *, config: TopicsConfig, embedding: Embeddings) -> dict[str, list]:
     """Topic clusters of the embeddings with their characteristic words; long-tail and outlier records."""
-    texts = record_texts(batch, config.side)
-    return topics_of(embed_texts(texts, config), texts, config)
+    return topics_of(embedding.vectors, record_texts(batch, config.side), config)

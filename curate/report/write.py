@@ -123,6 +123,10 @@ def write_outputs(result, out_dir) -> Path:
     try:
         (tmp / "audit.json").write_text(json.dumps(doc, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8")
         _signals_frame(result.signals, san).to_parquet(tmp / "signals.parquet", index=False)
+        if getattr(result, "embeddings", None) is not None:  # the embed stage's matrix: a row per record, dataset order
+            import numpy as np
+
+            np.save(tmp / "embeddings.npy", result.embeddings)
         (tmp / "report.md").write_text(markdown(result, doc), encoding="utf-8")
         (tmp / "report.html").write_text(render_html(result, doc, san), encoding="utf-8")
         if result.dataset.invalid:

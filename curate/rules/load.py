@@ -57,14 +57,16 @@ class RuleSet:
 
     @property
     def stages_needed(self) -> list[str]:
+        """The stages the rules' checks need, and the stages those read from, each after what it reads."""
         from curate.checks import CHECKS
+        from curate.engine.graph import plan
 
-        out: list[str] = []
+        leaves: list[str] = []
         for r in self.rules:
             for s in CHECKS[r.check].needs:
-                if s not in out:
-                    out.append(s)
-        return out
+                if s not in leaves:
+                    leaves.append(s)
+        return plan(leaves)
 
 
 def resolve_rules_path(rules: str | Path | None) -> Path:
@@ -140,8 +142,11 @@ def _hashable_name(value) -> bool:
 
 def load_rules(rules: str | Path | None = None) -> RuleSet:
     from curate.checks import load_all
-    from curate.stages import STAGES
+    from curate.engine.graph import inherited_fields
+    from curate.stages import load_stages
     from curate.yamlfile import read_yaml
+
+    STAGES = load_stages()
 
     checks = load_all()
     path = resolve_rules_path(rules)
@@ -169,9 +174,13 @@ def load_rules(rules: str | Path | None = None) -> RuleSet:
             continue
         fields = {f.name: f for f in dataclasses.fields(stage.config)}
         hints = typing.get_type_hints(stage.config)
+        upstream = inherited_fields(stage, STAGES)
         ok = {}
         for k, v in (sparams or {}).items():
-            if k not in fields:
+            if k in upstream:  # one value for every stage that reads the producer's output (one embedding model)
+                problems.append(f"stages.{sname}.{k}: set by the '{upstream[k]}' stage, whose output {sname} reads; "
+                                f"write it once under stages: {{{upstream[k]}: {{{k}: {_show(v)}}}}}")
+            elif k not in fields:
                 problems.append(f"stages.{sname}: unknown parameter {_show(k)}{did_you_mean(k, fields)}")
             elif not _type_ok(v, hints.get(k)):
                 problems.append(f"stages.{sname}.{k}: {_not_type(v, hints.get(k))}")

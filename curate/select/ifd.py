@@ -93,7 +93,7 @@ def nll(net, seqs: list[tuple[list[int], list[int]]], batch_size: int) -> list[t
     return out
 
 
-@register_stage(STAGE_NAME, config=AnswerIFDConfig, columns=("answer_perplexity", "answer_ifd"), version="1")
+@register_stage(STAGE_NAME, config=AnswerIFDConfig, columns=("answer_perplexity", "answer_ifd"))
 def answer_ifd(batch: dict[str, list], *, config: AnswerIFDConfig) -> dict[str, list]:
     """Answer perplexity given the prompt, and IFD: that perplexity over the answer's perplexity alone."""
     from curate.errors import DataError

@@ -37,7 +37,7 @@ def margins(probs: np.ndarray, y: np.ndarray) -> np.ndarray:
 STAGE_NAME = "probe_margin"
 
 
-@register_stage(STAGE_NAME, config=ProbeMarginConfig, columns=("probe_margin",), version="1")
+@register_stage(STAGE_NAME, config=ProbeMarginConfig, columns=("probe_margin",))
 def probe_margin(batch: dict[str, list], *, config: ProbeMarginConfig) -> dict[str, list]:
     """Cross-validated probe classifier's p(given label) minus the best other label's probability."""
     n = len(batch["id"])

@@ -66,7 +66,8 @@ def test_hygiene_checks_fail_and_pass(tmp_path, check, bad):
 def test_text_fixes_column_holds_the_repaired_field(tmp_path):
     ds = dataset(tmp_path, [chat("Caf\u00c3\u00a9 charge?", "Yes.")])
     fixes = signals(ds, ["hygiene"])["text_fixes"][0]
-    assert fixes == [{"field": "messages.0.content", "text": "Caf\u00e9 charge?"}]
+    assert fixes == [{"field": "messages.0.content", "text": "Caf\u00e9 charge?",
+                      "changes": ["fixed mojibake 'Caf\u00c3\u00a9' -> 'Caf\u00e9'"]}]  # what clean's changes.jsonl says
 
 
 @pytest.mark.parametrize("text, expected", [

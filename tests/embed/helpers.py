@@ -46,7 +46,7 @@ def classification_file(path, items):
 def audit(tmp_path, data, rules: list[dict], *, stages=None, eval=(), reference=None):
     from curate.audit import run_audit
 
-    stages = stages or {s: dict(FAKE) for s in ("embed", "topics", "coverage", "semantic", "label_issues")}
+    stages = stages or {"embed": dict(FAKE)}  # the embedding consumers take the embed stage's model
     rf = tmp_path / "rules.yaml"
     rf.write_text("# curate audit DATA --rules rules.yaml\n" + yaml.safe_dump({"stages": stages, "rules": rules}))
     res = run_audit(str(data), eval=[str(e) for e in eval], reference=str(reference) if reference else None, rules=str(rf))

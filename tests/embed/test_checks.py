@@ -6,7 +6,7 @@ import pytest
 
 from tests.embed.helpers import FAKE, audit, classification_file, prompts_file, texts
 
-TOPIC_PARAMS = {**{"model": "hashing", "show_progress": False}, "distance_threshold": 0.8}
+TOPIC_PARAMS = {"distance_threshold": 0.8}  # the model is the embed stage's
 
 
 def train_file(tmp_path, rare: int = 0):
@@ -116,7 +116,7 @@ def _ref(tmp_path, counts: dict, offset: int = 3):
 ], ids=["users-ask-crypto-training-has-none", "users-ask-crypto-training-has-one", "training-only-topic-is-no-finding",
         "rare-demand-rare-supply-within-max-share"])
 def test_long_tail_with_reference_is_demand_against_supply(tmp_path, train_rare, ref_counts, status, under):
-    stages = {s: dict(FAKE) for s in ("embed", "topics", "coverage")}
+    stages = {"embed": dict(FAKE)}
     out, res = audit(tmp_path, train_file(tmp_path, rare=train_rare),
                      [{"check": "max_long_tail_share", "severity": "info", "params": {"similarity": 0.4}}],
                      stages=stages, reference=_ref(tmp_path, ref_counts))

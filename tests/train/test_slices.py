@@ -137,6 +137,18 @@ def test_generation_slices_use_rouge_l_and_the_base_model_as_reference():
     assert res["flagged"] == ["count"] and res["overall"]["rougeL"] == pytest.approx(50.0)
 
 
+def test_topic_slices_read_the_audits_embedding_matrix_file(tmp_path):
+    """The audit keeps its embedding matrix out of signals.parquet, in embeddings.npy (a row per record)."""
+    import pandas as pd
+
+    pd.DataFrame({"id": ["0", "1", "2"], "topic_cluster": [0, 0, 1], "topic_label": ["refund", "refund", "card"]}
+                 ).to_parquet(tmp_path / "signals.parquet")
+    np.save(tmp_path / "embeddings.npy", np.array([[1.0, 0.0], [0.9, 0.1], [0.0, 1.0]], dtype=np.float32))
+    embed = lambda texts: np.array([[1.0, 0.0] if "money" in t else [0.0, 1.0] for t in texts])  # noqa: E731
+    test, train = slices.topic_groups(str(tmp_path / "audit.json"), ["money back", "card lost"], embed)
+    assert test == ["#0: refund", "#1: card"] and train["2"] == "#1: card"
+
+
 def test_topic_slices_follow_the_audits_topic_centroids(tmp_path, monkeypatch):
     import pandas as pd
 
