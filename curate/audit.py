@@ -39,8 +39,9 @@ class AuditResult:
 
 
 def run_audit(data, *, eval=(), reference=None, rules=None, load_kwargs: dict | None = None,
-              use_cache: bool = True, num_proc: int = 1, progress=None) -> AuditResult:
-    """Audit `data` (a path or a loaded CurateDataset). `progress(stage_name)` is told each phase."""
+              use_cache: bool = True, num_proc: int = 1, progress=None, engine=None) -> AuditResult:
+    """Audit `data` (a path or a loaded CurateDataset). `progress(stage_name)` is told each phase.
+    `engine`: where stages run (None: this process; a RayEngine: on Ray, see curate/engine/ray_engine.py)."""
     from curate.load import CurateDataset, load_dataset
     from curate.load.benchmarks import load_eval_sets
 
@@ -61,7 +62,7 @@ def run_audit(data, *, eval=(), reference=None, rules=None, load_kwargs: dict | 
         stage = STAGES[name]
         say(f"stage {name}")
         df, run = run_stage(stage, ds, ruleset.stage_configs.get(name), inputs=inputs, num_proc=num_proc,
-                            use_cache=use_cache)
+                            use_cache=use_cache, engine=engine)
         frames.append(df.drop(columns=["id"]))
         runs.append(run)
         seconds[f"stage:{name}"] = round(run.seconds, 3)

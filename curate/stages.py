@@ -77,8 +77,11 @@ class StageRun:
 
 
 def run_stage(stage: Stage, dataset, cfg=None, *, inputs: dict | None = None, num_proc: int = 1,
-              use_cache: bool = True) -> tuple[pd.DataFrame, StageRun]:
-    """Run one stage over `dataset` (or load its cached signals) and return its columns + timing."""
+              use_cache: bool = True, engine=None) -> tuple[pd.DataFrame, StageRun]:
+    """Run one stage over `dataset` (or load its cached signals) and return its columns + timing.
+
+    `engine`: where a cache miss is computed (None: here; a `curate.engine.ray_engine.RayEngine`:
+    on Ray). The cache entry is the same whichever engine computed it."""
     cfg = cfg if cfg is not None else stage.config()
     inputs = {k: v for k, v in (inputs or {}).items() if k in stage.inputs}
     path = cache_root() / dataset.fingerprint[:16] / f"{stage.name}-{cache_key(stage, dataset, cfg, inputs)}.parquet"
@@ -93,7 +96,9 @@ def run_stage(stage: Stage, dataset, cfg=None, *, inputs: dict | None = None, nu
         df.insert(0, "id", dataset.ids)  # not stored: ids can hold PII, and the fingerprint fixes them
         return df, StageRun(stage.name, time.perf_counter() - t0, True, len(df))
     batch = dataset.batch()
-    if stage.row_local and num_proc > 1 and len(dataset) >= 1000:
+    if engine is not None:
+        cols = engine.run(stage, dataset, cfg, inputs)
+    elif stage.row_local and num_proc > 1 and len(dataset) >= 1000:
         import datasets
 
         hf = datasets.Dataset.from_dict(batch)

@@ -22,6 +22,12 @@ def add_parser(sub):
     p.add_argument("--out", help="output folder (default ./curate-out/<dataset-name>/)")
     p.add_argument("--no-cache", action="store_true", help="recompute every signal")
     p.add_argument("--num-proc", type=int, default=1, help="processes for row-local stages")
+    p.add_argument("--engine", choices=("local", "ray"), default="local",
+                   help="where stages run: this process (local) or Ray Data (ray; pip install 'curate[ray]')")
+    p.add_argument("--ray-address", metavar="ADDR",
+                   help="with --engine ray: the cluster to join (auto, ray://HOST:10001); default: a local Ray")
+    p.add_argument("--ray-workers", type=int, metavar="N",
+                   help="with --engine ray: tasks/actors per stage (default: the cluster's CPUs)")
     add_load_args(p)
     p.set_defaults(run=run)
 
@@ -40,6 +46,10 @@ def run(args) -> int:
         check_out_dir(args.out)  # a bad --out is found now, not after a minutes-long audit
     if args.num_proc < 1:
         raise CurateError(f"--num-proc {args.num_proc}: must be at least 1", fix="pass --num-proc 1 (or more)")
+    if args.engine != "ray" and (args.ray_address or args.ray_workers):
+        raise CurateError("--ray-address and --ray-workers need --engine ray", fix="add --engine ray")
+    if args.ray_workers is not None and args.ray_workers < 1:
+        raise CurateError(f"--ray-workers {args.ray_workers}: must be at least 1", fix="pass --ray-workers 1 (or more)")
     load_rules(args.rules)  # a broken rules file is reported before the data is read
     ds = load_from_args(args)
     evals = load_eval_sets(args.eval)  # bad eval/reference input fails here, before any output exists
@@ -49,10 +59,19 @@ def run(args) -> int:
     out = check_out_dir(args.out or default_out_dir(ds))
     refuse_overwrite([out / n for n in ("audit.json", "signals.parquet", "report.md", "report.html", "invalid.jsonl")],
                      inputs=[args.data, *others])
-    with err_console.status("auditing…") as status:
-        result = run_audit(ds, eval=evals, reference=args.reference, rules=args.rules,
-                           use_cache=not args.no_cache, num_proc=args.num_proc,
-                           progress=lambda msg: status.update(f"auditing: {msg}"))
+    engine = None
+    if args.engine == "ray":
+        from curate.engine.ray_engine import RayEngine
+
+        engine = RayEngine.connect(args.ray_address, args.ray_workers)
+    try:
+        with err_console.status("auditing…") as status:
+            result = run_audit(ds, eval=evals, reference=args.reference, rules=args.rules,
+                               use_cache=not args.no_cache, num_proc=args.num_proc,
+                               progress=lambda msg: status.update(f"auditing: {msg}"), engine=engine)
+    finally:
+        if engine is not None:
+            engine.close()
     out = write_outputs(result, out)
     print_verdict(result, console)
     if ds.invalid:  # write_outputs wrote them to invalid.jsonl
