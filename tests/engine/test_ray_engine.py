@@ -121,7 +121,7 @@ def test_no_connection_beyond_the_local_ray_processes(engine):
 
 
 def test_row_local_dedup_and_topics_give_the_local_columns_and_gate(engine, tmp_path, monkeypatch):
-    ds = load_dataset(sample_file("support_sft.jsonl"))
+    ds = load_dataset(_head(tmp_path, "support_sft.jsonl", 600))  # 4 exact and 3 near copies among them
     local, ray = _same_audit(ds, _rules(tmp_path, FAST_RULES, FAST_STAGES), engine, monkeypatch, tmp_path)
     # not vacuous: sample_data's planted duplicates and rare topics are found, by both engines
     assert ray.signals["exact_dup_of"].notna().sum() > 0 and ray.signals["near_dup_of"].notna().sum() > 0
