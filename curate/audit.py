@@ -48,12 +48,13 @@ class AuditResult:
 
 def run_audit(data, *, eval=(), reference=None, rules=None, load_kwargs: dict | None = None,
               use_cache: bool = True, num_proc: int | None = None, progress=None,
-              device: str | None = None) -> AuditResult:
+              device: str | None = None, engine=None) -> AuditResult:
     """Audit `data` (a path or a loaded CurateDataset).
 
     `progress`: a `curate.progress.Progress` (each stage is a phase with its record total, advanced
     per batch) or a callable told each phase's name. `num_proc`: processes for row-local stages
-    (default: every core). `device`: auto, cpu or cuda for every stage that runs a model on one."""
+    (default: every core). `device`: auto, cpu or cuda for every stage that runs a model on one.
+    `engine`: where stages run (None: this process; a RayEngine: on Ray, see curate/engine/ray_engine.py)."""
     from curate.engine.graph import run_graph
     from curate.load import CurateDataset, load_dataset
     from curate.load.benchmarks import load_eval_sets
@@ -71,7 +72,8 @@ def run_audit(data, *, eval=(), reference=None, rules=None, load_kwargs: dict | 
         ref = load_dataset(reference) if reference else None
         progress.end()
     graph = run_graph(ds, ruleset.stages_needed, ruleset.stage_configs, eval_sets=eval_sets, reference=ref,
-                      workers=num_proc, use_cache=use_cache, progress=progress, device=device)
+                      workers=num_proc, use_cache=use_cache, progress=progress, device=device,
+                      engine=engine)
     for run in graph.runs:
         seconds[f"stage:{run.name}"] = round(run.seconds, 3)
     signals = graph.signals(ds.ids)

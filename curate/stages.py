@@ -270,14 +270,17 @@ def _call(stage: Stage, batch: dict, cfg, kwargs: dict, *, num_proc: int, progre
 
 
 def run_stage(stage: Stage, dataset, cfg=None, *, inputs: dict | None = None, num_proc: int = 1,
-              use_cache: bool = True, upstream: dict | None = None, progress=None) -> tuple[pd.DataFrame, StageRun]:
+              use_cache: bool = True, upstream: dict | None = None, progress=None,
+              engine=None) -> tuple[pd.DataFrame, StageRun]:
     """Run one stage over `dataset` (or load its cached signals) and return its columns + timing.
 
     `inputs`: the other datasets it reads (`eval`, `reference`) and the columns/artifacts of other
     stages it reads, by name; `upstream`: the cache keys of the stages those reads came from (the
     executor passes them; a direct call without them keys the reads by their content). Artifacts
     come back in `StageRun.artifacts`, columns in the DataFrame (with `id` first). `progress`: a
-    `curate.progress.Progress`; the caller opens the phase, this advances it per batch.
+    `curate.progress.Progress`; the caller opens the phase, this advances it per batch. `engine`:
+    where a cache miss is computed (None: here; a `curate.engine.ray_engine.RayEngine`: on Ray);
+    the cache entry is the same whichever engine computed it.
     """
     cfg = cfg if cfg is not None else stage.config()
     inputs = {k: v for k, v in (inputs or {}).items() if k in stage.inputs or k in stage.reads}
@@ -305,7 +308,10 @@ def run_stage(stage: Stage, dataset, cfg=None, *, inputs: dict | None = None, nu
         return df, StageRun(stage.name, time.perf_counter() - t0, True, len(df), key, arts)
     batch = dataset.batch()
     kwargs = {k: v for k, v in inputs.items()}
-    out = _call(stage, batch, cfg, kwargs, num_proc=num_proc, progress=progress)
+    if engine is not None:
+        out = engine.run(stage, dataset, cfg, kwargs)
+    else:
+        out = _call(stage, batch, cfg, kwargs, num_proc=num_proc, progress=progress)
     for c, v in out.items():
         if len(v) != len(dataset):
             raise RuntimeError(f"stage '{stage.name}' returned {len(v)} values for column '{c}', expected {len(dataset)}")

@@ -27,6 +27,12 @@ def add_parser(sub):
                    help="where stages run their models (the embedder, the NER model); default: each stage's setting")
     p.add_argument("--all", action="store_true", dest="all_rules",
                    help="print every rule (default: failed, warned and info rules; passing ones on one line)")
+    p.add_argument("--engine", choices=("local", "ray"), default="local",
+                   help="where stages run: this process (local) or Ray Data (ray; pip install 'curate[ray]')")
+    p.add_argument("--ray-address", metavar="ADDR",
+                   help="with --engine ray: the cluster to join (auto, ray://HOST:10001); default: a local Ray")
+    p.add_argument("--ray-workers", type=int, metavar="N",
+                   help="with --engine ray: tasks/actors per stage (default: the cluster's CPUs)")
     add_load_args(p)
     p.set_defaults(run=run)
 
@@ -47,6 +53,10 @@ def run(args) -> int:
         check_out_dir(args.out)  # a bad --out is found now, not after a minutes-long audit
     if args.num_proc is not None and args.num_proc < 1:
         raise CurateError(f"--num-proc {args.num_proc}: must be at least 1", fix="pass --num-proc 1 (or more)")
+    if args.engine != "ray" and (args.ray_address or args.ray_workers):
+        raise CurateError("--ray-address and --ray-workers need --engine ray", fix="add --engine ray")
+    if args.ray_workers is not None and args.ray_workers < 1:
+        raise CurateError(f"--ray-workers {args.ray_workers}: must be at least 1", fix="pass --ray-workers 1 (or more)")
     load_rules(args.rules)  # a broken rules file is reported before the data is read
     if args.device:
         _check_device(args.device)
@@ -60,9 +70,18 @@ def run(args) -> int:
         out = check_out_dir(args.out or default_out_dir(ds))
         refuse_overwrite([out / n for n in ("audit.json", "signals.parquet", "embeddings.npy", "report.md",
                                             "report.html", "invalid.jsonl")], inputs=[args.data, *others])
-        result = run_audit(ds, eval=evals, reference=args.reference, rules=args.rules,
-                           use_cache=not args.no_cache, num_proc=args.num_proc, device=args.device,
-                           progress=progress)
+        engine = None
+        if args.engine == "ray":
+            from curate.engine.ray_engine import RayEngine
+
+            engine = RayEngine.connect(args.ray_address, args.ray_workers)
+        try:
+            result = run_audit(ds, eval=evals, reference=args.reference, rules=args.rules,
+                               use_cache=not args.no_cache, num_proc=args.num_proc, device=args.device,
+                               progress=progress, engine=engine)
+        finally:
+            if engine is not None:
+                engine.close()
         progress.phase("report", total=None)
         out = write_outputs(result, out)
     print_verdict(result, console, all_rules=args.all_rules)

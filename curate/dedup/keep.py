@@ -28,11 +28,12 @@ CHUNK = 2048  # records whose candidates are verified together
 
 
 def keep_verified(sets: ShingleSets, order: np.ndarray, *, threshold: float, num_perm: int, seed: int = 1,
-                  recall: float = 0.99, same: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+                  recall: float = 0.99, same: np.ndarray | None = None, buckets=None) -> tuple[np.ndarray, np.ndarray]:
     """Visit documents `order` (best first); returns (kept document each one duplicates or -1, its Jaccard).
 
     Empty documents are never duplicates. `same`: a key per document (e.g. the label); only
-    documents with equal keys can duplicate each other.
+    documents with equal keys can duplicate each other. `buckets`: what finds the LSH buckets,
+    `band_buckets` (the Ray engine passes its own, which must return the same buckets).
     """
     n = len(sets)
     dup_of = np.full(n, -1, dtype=np.int64)
@@ -42,16 +43,7 @@ def keep_verified(sets: ShingleSets, order: np.ndarray, *, threshold: float, num
     if len(order) < 2:
         return dup_of, sim
     bands, rows = lsh_params(threshold, num_perm, recall)
-    sig = signatures(sets, bands * rows, seed=seed, only=order)
-    keys = band_keys(sig[:, order], bands, rows)
-    bucket = np.empty(keys.shape, dtype=np.int64)  # a global bucket id per (band, document)
-    shared = np.empty(keys.shape, dtype=bool)  # the bucket holds another document too
-    offset = 0
-    for b in range(bands):
-        _, inv, cnt = np.unique(keys[b], return_inverse=True, return_counts=True)
-        bucket[b] = inv + offset
-        shared[b] = cnt[inv] > 1
-        offset += len(cnt)
+    bucket, shared = (buckets or band_buckets)(sets, order, bands, rows, seed)
     kept_in: dict[int, list[int]] = {}  # bucket -> positions in `order` of the kept documents in it
     is_kept = np.zeros(len(order), dtype=bool)
     active = np.flatnonzero(shared.any(axis=0))  # positions in `order`, so best first
@@ -86,6 +78,23 @@ def keep_verified(sets: ShingleSets, order: np.ndarray, *, threshold: float, num
             for bid in buckets_of[a]:
                 kept_in.setdefault(bid, []).append(a)
     return dup_of, sim
+
+
+def band_buckets(sets: ShingleSets, order: np.ndarray, bands: int, rows: int, seed: int):
+    """(bucket id, shared) per (band, position in `order`): documents with equal band keys share a
+    bucket id; `shared` is True where the bucket holds another document too. Only the ids of
+    shared buckets are read, so any numbering that groups the same documents gives the same result."""
+    sig = signatures(sets, bands * rows, seed=seed, only=order)
+    keys = band_keys(sig[:, order], bands, rows)
+    bucket = np.empty(keys.shape, dtype=np.int64)  # a global bucket id per (band, document)
+    shared = np.empty(keys.shape, dtype=bool)  # the bucket holds another document too
+    offset = 0
+    for b in range(bands):
+        _, inv, cnt = np.unique(keys[b], return_inverse=True, return_counts=True)
+        bucket[b] = inv + offset
+        shared[b] = cnt[inv] > 1
+        offset += len(cnt)
+    return bucket, shared
 
 
 def _top_voted(lists: list[list[int]]) -> list[int]:

@@ -154,7 +154,7 @@ def prepare(batch: dict[str, list], config: DedupConfig) -> Compared:
     return Compared(kind, rec_sets, prompt_sets, resp_sets, pkey, rkey, lkey, rank, rep, shared, near_sets)
 
 
-def near_duplicates(c: Compared, config: DedupConfig, threshold: float | None = None):
+def near_duplicates(c: Compared, config: DedupConfig, threshold: float | None = None, buckets=None):
     """One record per exact group, best first, each verified against the records kept so far:
     (kept record each one near-duplicates or -1, Jaccard to it)."""
     n = len(c.rep)
@@ -162,12 +162,13 @@ def near_duplicates(c: Compared, config: DedupConfig, threshold: float | None = 
     order = reps[np.argsort(c.rank[reps], kind="stable")]
     return keep_verified(c.near_sets, order, threshold=config.threshold if threshold is None else threshold,
                          num_perm=config.num_perm, seed=config.seed, recall=config.recall,
-                         same=c.lkey if c.kind == "classification" else None)
+                         same=c.lkey if c.kind == "classification" else None, buckets=buckets)
 
 
-def find_duplicates(batch: dict[str, list], config: DedupConfig) -> tuple[dict[str, list], Edges]:
+def find_duplicates(batch: dict[str, list], config: DedupConfig, *, buckets=None) -> tuple[dict[str, list], Edges]:
     """The stage's columns, plus the decisions as edges (exact copy -> the best identical record,
-    near-duplicate -> the kept record it was verified against): what bench/dedup.py scores."""
+    near-duplicate -> the kept record it was verified against): what bench/dedup.py scores.
+    `buckets`: the LSH bucketing (keep.band_buckets; the Ray engine passes its distributed one)."""
     ids = list(batch["id"])
     n = len(ids)
     out = {c: [None] * n for c in COLUMNS}
@@ -178,7 +179,7 @@ def find_duplicates(batch: dict[str, list], config: DedupConfig) -> tuple[dict[s
     c = prepare(batch, config)
     kind, rep, pkey, rkey, lkey = c.kind, c.rep, c.pkey, c.rkey, c.lkey
     copies = np.flatnonzero((rep >= 0) & (rep != np.arange(n)))
-    dup_of, jac = near_duplicates(c, config)
+    dup_of, jac = near_duplicates(c, config, buckets=buckets)
     near = np.flatnonzero(dup_of >= 0)
     edges = Edges().add(copies, rep[copies], 1.0, "exact").add(near, dup_of[near], jac[near], "minhash")
 

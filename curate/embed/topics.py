@@ -39,8 +39,9 @@ class TopicsConfig(EmbedConfig):  # the EmbedConfig fields come from the embed s
 
 
 def cluster(vecs: np.ndarray, *, k: int = 0, distance_threshold: float = 0.65, k_min: int = 2, k_max: int = 200,
-            max_points: int = 5000, seed: int = 0) -> np.ndarray:
-    """Cluster label per row (0..k-1, biggest cluster first)."""
+            max_points: int = 5000, seed: int = 0, assign=None) -> np.ndarray:
+    """Cluster label per row (0..k-1, biggest cluster first). `assign(vecs, centres)`: the nearest
+    centre of every row when a sample was clustered (`nearest_centre`; the Ray engine's map_batches)."""
     from sklearn.cluster import AgglomerativeClustering
 
     n = len(vecs)
@@ -63,9 +64,14 @@ def cluster(vecs: np.ndarray, *, k: int = 0, distance_threshold: float = 0.65, k
     if not k and not (k_min <= got <= k_max):
         labels = agg(n_clusters=int(np.clip(got, min(k_min, len(pts)), min(k_max, len(pts)))))
     if n > max_points:
-        labels = np.argmax(_unit(vecs) @ centroids(pts, labels).T, axis=1)
+        labels = (assign or nearest_centre)(vecs, centroids(pts, labels))
     order = np.argsort(-np.bincount(labels), kind="stable")  # renumber: 0 is the biggest topic
     return np.argsort(order)[labels]
+
+
+def nearest_centre(vecs: np.ndarray, centres: np.ndarray) -> np.ndarray:
+    """Index of the nearest (cosine) centre of every row; rows are independent, so any split agrees."""
+    return np.argmax(_unit(vecs) @ centres.T, axis=1)
 
 
 def _unit(x: np.ndarray) -> np.ndarray:
@@ -106,11 +112,11 @@ def outlier_mask(distance: np.ndarray, z: float) -> np.ndarray:
     return distance > med + z * max(mad, 1e-6)
 
 
-def topics_of(vecs: np.ndarray, texts: list[str], cfg: TopicsConfig) -> dict[str, list]:
+def topics_of(vecs: np.ndarray, texts: list[str], cfg: TopicsConfig, *, assign=None) -> dict[str, list]:
     """The topic columns for a set of vectors (used by the stage and by `curate drift`)."""
     n = len(vecs)
     labels = cluster(vecs, k=cfg.k, distance_threshold=cfg.distance_threshold, k_min=cfg.k_min, k_max=cfg.k_max,
-                     max_points=cfg.max_points, seed=cfg.seed)
+                     max_points=cfg.max_points, seed=cfg.seed, assign=assign)
     sizes = np.bincount(labels, minlength=1)
     small = sizes < tail_size(n, cfg.tail_share, cfg.min_tail_size)
     cents = centroids(vecs, labels)

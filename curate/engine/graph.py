@@ -126,14 +126,14 @@ def stage_inputs(stage: Stage, outputs: Outputs, *, eval_sets=(), reference=None
 
 
 def run_one(stage: Stage, dataset, cfg, outputs: Outputs, *, eval_sets=(), reference=None, workers: int = 1,
-            use_cache: bool = True, progress: Progress | None = None) -> tuple[pd.DataFrame, StageRun]:
+            use_cache: bool = True, progress: Progress | None = None, engine=None) -> tuple[pd.DataFrame, StageRun]:
     """Run one stage given what its upstream stages wrote, and record its outputs in `outputs`."""
     progress = progress or NullProgress()
     inputs, upstream = stage_inputs(stage, outputs, eval_sets=eval_sets, reference=reference)
     counted = _Counting(progress)
     progress.phase(stage.name, total=len(dataset))
     df, run = run_stage(stage, dataset, cfg, inputs=inputs, num_proc=workers, use_cache=use_cache,
-                        upstream=upstream, progress=counted)
+                        upstream=upstream, progress=counted, engine=engine)
     if counted.done < len(dataset):  # a stage that reports no progress of its own is done all at once
         progress.advance(len(dataset) - counted.done)
     progress.end()
@@ -201,10 +201,12 @@ def with_device(configs: dict, device: str | None) -> dict:
 
 
 def run_graph(dataset, leaves: list[str], stage_configs: dict | None = None, *, eval_sets=(), reference=None,
-              workers: int | None = None, use_cache: bool = True, progress=None, device: str | None = None) -> GraphRun:
+              workers: int | None = None, use_cache: bool = True, progress=None, device: str | None = None,
+              engine=None) -> GraphRun:
     """Run the stages `leaves` need (and theirs), in dependency order, each exactly once.
 
-    `device` (auto, cpu, cuda), when given, is set on every stage config that has a `device` field."""
+    `device` (auto, cpu, cuda), when given, is set on every stage config that has a `device` field.
+    `engine`: None runs each stage here; a `curate.engine.ray_engine.RayEngine` computes cache misses on Ray."""
     stages = load_stages()
     progress = as_progress(progress)
     order = plan(list(leaves), stages)
@@ -212,7 +214,8 @@ def run_graph(dataset, leaves: list[str], stage_configs: dict | None = None, *, 
     outputs, runs = Outputs(), []
     for name in order:
         _, run = run_one(stages[name], dataset, configs[name], outputs, eval_sets=eval_sets, reference=reference,
-                         workers=workers or default_workers(), use_cache=use_cache, progress=progress)
+                         workers=workers or default_workers(), use_cache=use_cache, progress=progress,
+                         engine=engine)
         runs.append(run)
     return GraphRun(order, configs, outputs.frames, runs, outputs.artifacts)
 
