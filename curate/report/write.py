@@ -124,7 +124,7 @@ def write_outputs(result, out_dir) -> Path:
         (tmp / "audit.json").write_text(json.dumps(doc, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8")
         _signals_frame(result.signals, san).to_parquet(tmp / "signals.parquet", index=False)
         (tmp / "report.md").write_text(markdown(result, doc), encoding="utf-8")
-        (tmp / "report.html").write_text(render_html(result, doc, san), encoding="utf-8")
+        (tmp / "report.html").write_text(render_html(result, doc, san, out_dir=out), encoding="utf-8")
         if result.dataset.invalid:
             from curate.load import write_invalid
 
