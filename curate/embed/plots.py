@@ -76,9 +76,11 @@ def share_colour(share: float) -> str:
 
 
 def histogram(values, title: str = "Nearest-neighbour cosine similarity", threshold: float | None = None,
-              bins: int = 30, width: int = 520, height: int = 220, lo: float = 0.0, hi: float = 1.0) -> str:
+              bins: int = 30, width: int = 520, height: int = 220, lo: float = 0.0, hi: float = 1.0,
+              x_label: str = "", y_label: str = "records") -> str:
     """Histogram of values in [lo, hi], with an optional vertical threshold line."""
-    return svg_histogram(values, title=title, threshold=threshold, bins=bins, width=width, height=height, lo=lo, hi=hi)
+    return svg_histogram(values, title=title, threshold=threshold, bins=bins, width=width, height=height, lo=lo, hi=hi,
+                         x_label=x_label, y_label=y_label)
 
 
 def size_bars(rows: list[dict], title: str = "Topic clusters by size", max_rows: int = 30, width: int = 640) -> str:

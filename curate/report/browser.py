@@ -16,8 +16,8 @@ BUDGET = 2_500_000  # bytes of record JSON in one report (the whole file stays w
 WEIGHT = {"error": 100, "warn": 10, "info": 1}  # a record's score: its findings, the most severe counting most
 DUP_COLUMNS = {  # check -> (column naming the kept record, column with the similarity, what the similarity is)
     "max_exact_duplicate_rate": ("exact_dup_of", None, "exact copy"),
-    "max_near_duplicate_rate": ("near_dup_of", "near_dup_jaccard", "shingle Jaccard"),
-    "max_semantic_duplicate_rate": ("semantic_dup_of", "semantic_dup_similarity", "cosine"),
+    "max_near_duplicate_rate": ("near_dup_of", "near_dup_jaccard", "Jaccard {:.2f}"),  # as the check's evidence
+    "max_semantic_duplicate_rate": ("semantic_dup_of", "semantic_dup_similarity", "cosine {:.3f}"),
 }
 
 
@@ -89,7 +89,8 @@ def _finding(o, sev, rec, i, result, san, check, rule, pos) -> dict:
             left, right = ev.word_diff(ev.record_text(kept), ev.record_text(rec), san)
             sim = _value(sig, sim_col, i)
             f["dup"] = {"kept": san.text(str(of)), "left": left, "right": right,
-                        "sim": f"{what} {float(sim):.3f}" if sim is not None else what}
+                        "sim": what.format(float(sim)) if sim is not None and "{" in what
+                        else what.split(" {")[0]}
             return f
     if o.check == "max_label_issue_rate" and "label_suggested" in sig.columns:
         f["label"] = {"given": san.text(str(rec.get("label"))), "given_p": _num(_value(sig, "label_given_prob", i)),

@@ -16,8 +16,8 @@ from __future__ import annotations
 import difflib
 import re
 
-CONTEXT = 110  # characters shown on each side of a highlighted span
-SIDE = 700  # characters of each record in a side-by-side duplicate view
+CONTEXT = 90  # characters shown on each side of a highlighted span
+SIDE = 420  # characters of each record in a side-by-side duplicate view
 HINT = 2  # characters of a masked PII value shown as its hint
 
 _QUOTED = re.compile(r"'([^']{3,})'|\"([^\"]{3,})\"|`([^`]{3,})`|«([^»]{3,})»")
@@ -44,7 +44,7 @@ def _one_line(text: str) -> str:
     return re.sub(r"[ \t]*\n[ \t\n]*", " ⏎ ", text)
 
 
-def pii_contexts(rec: dict, spans, san, limit: int = 3) -> list[dict]:
+def pii_contexts(rec: dict, spans, san, limit: int = 2) -> list[dict]:
     """Each PII span of the record in its context: {field, before, mark, after}; the span masked."""
     texts = {f["name"]: f["text"] for f in rec["fields"]}
     out = []
@@ -99,9 +99,10 @@ def record_text(rec: dict) -> str:
 
 def word_diff(kept: str, other: str, san, limit: int = SIDE) -> tuple[list, list]:
     """Both texts (sanitised first, so a value split between pieces is never half-masked) as
-    [[same?, text], ...] pieces: the words the other side lacks are marked (difflib over words)."""
-    a = _cut_right(_one_line(san.text(kept)), limit)
-    b = _cut_right(_one_line(san.text(other)), limit)
+    [[same?, text], ...] pieces: the words the other side lacks are marked (difflib over words).
+    The whole texts are compared and only then cut to `limit` characters, so a cut never shows as a difference."""
+    a = _one_line(san.text(kept[:8 * limit]))
+    b = _one_line(san.text(other[:8 * limit]))
     wa, wb = re.findall(r"\S+\s*", a), re.findall(r"\S+\s*", b)
     sm = difflib.SequenceMatcher(None, [w.strip() for w in wa], [w.strip() for w in wb], autojunk=False)
     left, right = [], []
@@ -111,7 +112,20 @@ def word_diff(kept: str, other: str, san, limit: int = SIDE) -> tuple[list, list
             _push(left, same, "".join(wa[i1:i2]))
         if j2 > j1:
             _push(right, same, "".join(wb[j1:j2]))
-    return left, right
+    return _cut_pieces(left, limit), _cut_pieces(right, limit)
+
+
+def _cut_pieces(pieces: list, limit: int) -> list:
+    out, used = [], 0
+    for same, text in pieces:
+        if used + len(text) > limit:
+            out.append([same, _cut_right(text, max(limit - used, 1))])
+            if not out[-1][1].endswith("…"):
+                out[-1][1] += "…"
+            return out
+        out.append([same, text])
+        used += len(text)
+    return out
 
 
 def _push(pieces: list, same: bool, text: str) -> None:

@@ -20,7 +20,8 @@ from curate.report.nextsteps import next_steps
 from curate.report.svg import hbars, histogram
 from curate.report.write import fmt_value
 
-MAX_TABLE_ROWS = 15  # rows of a rule's table in the page; every row is in audit.json or signals.parquet
+MAX_TABLE_ROWS = 50  # rows of a rule's table in the page (the first FIRST_ROWS shown, the rest folded)
+FIRST_ROWS = 6
 CELL_CHARS = 300
 LONG_CELL = 24  # a cell holding more characters than this gets a minimum width (no one-word-per-line columns)
 
@@ -59,6 +60,19 @@ def _badge(o: dict) -> str:
     return "crashed" if st == "error" else st
 
 
+def _first_clause(message: str, n: int = 160) -> str:
+    """The rules table's finding: the message up to its first clause (the full text is in the rule's section)."""
+    text = " ".join(str(message or "").split())
+    if len(text) <= n:
+        return text
+    cut = text[:n]
+    for sep in ("; ", ": ", ", "):
+        at = cut.rfind(sep)
+        if at > n // 3:
+            return cut[:at] + " …"
+    return cut.rsplit(" ", 1)[0] + " …"
+
+
 def _humanise(col: str) -> str:
     return str(col).replace("_", " ")
 
@@ -84,7 +98,8 @@ def _table(title: str, rows: list[dict], san) -> dict | None:
     cols = list(dict.fromkeys(k for r in rows[:MAX_TABLE_ROWS] for k in r))
     body = [[_cell(r.get(c), san) for c in cols] for r in rows[:MAX_TABLE_ROWS]]
     more = (f"{len(rows) - MAX_TABLE_ROWS:,} more rows not shown" if len(rows) > MAX_TABLE_ROWS else "")
-    return {"title": _humanise(title) if title else "", "columns": [_humanise(c) for c in cols], "rows": body, "more": more}
+    return {"title": _humanise(title) if title else "", "columns": [_humanise(c) for c in cols], "rows": body,
+            "first": FIRST_ROWS, "more": more}
 
 
 def _overview(result, san) -> list[dict]:
@@ -141,7 +156,7 @@ def _sections(result, doc, san, in_browser: dict) -> list[dict]:
                     "summary": (f"{o['flagged']:,} records flagged" if o["flagged"] else
                                 f"{o['noted']:,} records noted" if o.get("noted") else o["status"]),
                     # open what a reader must see: failed rules with charts or tables; the rest fold
-                    "open": badge in ("fail", "warn", "crashed", "info") and bool(figures)})
+                    "open": badge in ("fail", "warn", "crashed") and bool(figures)})
     return out
 
 
@@ -151,7 +166,8 @@ def render_html(result, doc: dict, san, out_dir=None) -> str:
     in_browser = payload["rules"]
     order = {"crashed": 0, "fail": 1, "warn": 2, "info": 3, "pass": 4, "skipped": 5}
     rules = sorted(({"rule": o["rule"], "severity": o["severity"], "badge": _badge(o), "value": fmt_value(o["value"]),
-                     "threshold": fmt_value(o["threshold"]), "flagged": o["flagged"], "message": o["message"]}
+                     "threshold": fmt_value(o["threshold"]), "flagged": o["flagged"], "message": o["message"],
+                     "short": _first_clause(o["message"])}
                     for o in doc["rules"]), key=lambda r: order.get(r["badge"], 9))
     browser = {"total": payload["total"], "shown": payload["shown"],
                "noted": any(o.status == "info" and o.noted for o in result.outcomes),

@@ -87,8 +87,8 @@ def histogram(values, *, title: str, bins: int = 30, width: int = 520, height: i
     if threshold is not None:
         x = x_of(np.log10(threshold + 1) if log_x else threshold)
         parts.append(f'<line x1="{x:.1f}" y1="{top}" x2="{x:.1f}" y2="{bottom}" stroke="#d62728" stroke-dasharray="4 3"/>'
-                     f'<text x="{x + 3:.1f}" y="{top + 10}" fill="#d62728">threshold {threshold:.2f}</text>')
-    parts.append(f'<text x="{right}" y="{top - 8}" text-anchor="end" fill="#555">n = {v.size:,}</text>')
+                     f'<text x="{x + 3:.1f}" y="{top - 4}" fill="#d62728">threshold {threshold:g}</text>')
+    parts.append(f'<text x="{width - 8}" y="16" text-anchor="end" fill="#555">n = {v.size:,}</text>')
     return frame(width, height, "".join(parts), title)
 
 

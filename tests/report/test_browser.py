@@ -28,6 +28,12 @@ LAYOUT = """(function(){
     var r = c.getBoundingClientRect(), t = c.textContent.trim();
     if (r.width > 0 && r.width < 90 && t.length > 24) narrow.push(Math.round(r.width) + 'px: ' + t.slice(0, 40));
   });
+  document.querySelectorAll('table, svg, figure, pre, .pair, .cmd').forEach(function (e) {
+    var box = e.closest('.card, details.rule'), r = e.getBoundingClientRect();
+    if (!box || (r.width === 0 && r.height === 0)) return;
+    var cls = typeof e.className === 'string' ? e.className : '';
+    if (r.right > box.getBoundingClientRect().right + 1) wide.push('past its card: ' + e.tagName + '.' + cls + ' right=' + Math.round(r.right));
+  });
   return {height: document.documentElement.scrollHeight, wide: wide, narrow: narrow};
 })()"""
 

@@ -85,7 +85,8 @@
       h.appendChild(el('b', 'rid', r.id));
       h.appendChild(el('span', 'muted', ' · record ' + (r.n + 1) + ' of the file · score ' + r.s));
       card.appendChild(h);
-      r.f.forEach(function (f) { card.appendChild(finding(r, f)); });
+      // the first three findings in full; more (rare) as their one-line heads, so no card grows without bound
+      r.f.forEach(function (f, k) { card.appendChild(k < 3 ? finding(r, f) : finding(r, {rule: f.rule, sev: f.sev, ev: f.ev})); });
       list.appendChild(card);
     });
     count.textContent = shown.length;
