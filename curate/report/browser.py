@@ -31,7 +31,8 @@ def _value(signals, col, i):
 
 
 def records_payload(result, san, budget: int = BUDGET) -> dict:
-    """{"records": [...], "total": n flagged or noted, "shown": n in the JSON, "rules": {rule: count}}."""
+    """{"records": [...], "total": n flagged or noted, "shown": n in the JSON, "rules": {rule: records},
+    "rules_shown": {rule: records in the JSON}}."""
     from curate.checks import CHECKS
 
     ds, sig = result.dataset, result.signals
@@ -62,7 +63,11 @@ def records_payload(result, san, budget: int = BUDGET) -> dict:
             break
         out.append(item)
         used += size
-    return {"records": out, "total": len(findings), "shown": len(out), "rules": counts}
+    shown: dict[str, int] = {}
+    for item in out:
+        for f in item["f"]:
+            shown[f["rule"]] = shown.get(f["rule"], 0) + 1
+    return {"records": out, "total": len(findings), "shown": len(out), "rules": counts, "rules_shown": shown}
 
 
 def _finding(o, sev, rec, i, result, san, check, rule, pos) -> dict:

@@ -163,7 +163,7 @@ def _sections(result, doc, san, in_browser: dict) -> list[dict]:
 def render_html(result, doc: dict, san, out_dir=None) -> str:
     ds = result.dataset
     payload = records_payload(result, san)
-    in_browser = payload["rules"]
+    in_browser = payload["rules_shown"]
     order = {"crashed": 0, "fail": 1, "warn": 2, "info": 3, "pass": 4, "skipped": 5}
     rules = sorted(({"rule": o["rule"], "severity": o["severity"], "badge": _badge(o), "value": fmt_value(o["value"]),
                      "threshold": fmt_value(o["threshold"]), "flagged": o["flagged"], "message": o["message"],
@@ -171,7 +171,8 @@ def render_html(result, doc: dict, san, out_dir=None) -> str:
                     for o in doc["rules"]), key=lambda r: order.get(r["badge"], 9))
     browser = {"total": payload["total"], "shown": payload["shown"],
                "noted": any(o.status == "info" and o.noted for o in result.outcomes),
-               "rules": sorted(in_browser.items(), key=lambda kv: -kv[1])}
+               "rules": sorted(((r, in_browser.get(r, 0), n) for r, n in payload["rules"].items()),
+                               key=lambda t: -t[2])}
     ctx = {"info": doc["dataset"], "n_records": len(ds), "n_invalid": len(ds.invalid), "rules_file": doc["rules_file"],
            "version": doc["tool"]["version"], "gate": doc["gate"], "verdict": "pass" if doc["gate"]["passed"] else "fail",
            "steps": next_steps(result, doc, san.text(str(out_dir)) if out_dir else None), "rules": rules,

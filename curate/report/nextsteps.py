@@ -13,6 +13,10 @@ from pathlib import Path
 ACTION = {"drop": "drop to quarantine.jsonl", "scrub_pii": "scrub the PII", "fix_text": "repair the text"}
 
 
+def _records(n: int) -> str:
+    return "1 record" if n == 1 else f"{n:,} records"
+
+
 def clean_command(doc: dict, out_dir, fix_warned: bool = False) -> str:
     """`curate clean DATA --rules RULES [--eval ...] [--reference ...] --out DIR` for this audit (sanitised paths)."""
     parts = ["curate", "clean", doc["dataset"]["path"], "--rules", doc["rules_file"]]
@@ -43,14 +47,14 @@ def next_steps(result, doc: dict, out_dir=None) -> dict:
         if not n:  # a dataset-level finding (a share, a balance) with no record to act on
             action, kind = "needs a person: a finding about the data as a whole, no record to change", "person"
         elif fix == "fix_text":
-            action, kind = f"{ACTION[fix]} of {n} records", "repair"
+            action, kind = f"{ACTION[fix]} of {_records(n)}", "repair"
         elif fix and o.severity == "error":
-            action, kind = f"{ACTION[fix]}: {n} records", "drop" if fix == "drop" else "scrub"
+            action, kind = f"{ACTION[fix]}: {_records(n)}", "drop" if fix == "drop" else "scrub"
         elif fix:
-            action, kind = (f"needs a person: clean leaves these {n} records unless run with --fix-warned "
-                            f"({ACTION[fix]})"), "person"
+            action, kind = (f"needs a person: clean leaves {'this record' if n == 1 else f'these {n:,} records'} "
+                            f"unless run with --fix-warned ({ACTION[fix]})"), "person"
         else:
-            action, kind = f"needs a person: clean cannot fix this; read the {n} records below", "person"
+            action, kind = f"needs a person: clean cannot fix this; read the {_records(n)} in the browser", "person"
         rows.append({"rule": o.rule, "severity": o.severity, "flagged": n, "action": action, "kind": kind})
     totals = {"drop": len(dropped), "scrub": len(set(plan["scrub_pii"]) - dropped),
               "repair": len(set(plan["fix_text"]) - dropped),

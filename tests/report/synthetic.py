@@ -37,7 +37,8 @@ def big_result(n: int = 50_000, seed: int = 0):
     for i in range(n):
         topic = TOPICS[i % len(TOPICS)]
         rows.append({"id": f"rec-{i:06d}", "instruction": f"Question about {topic}: {_text(rng, 14)}",
-                     "output": f"About {topic}: {_text(rng, 30)}. Write to support-{i % 97}@example.com if it persists."})
+                     "output": f"About {topic}: {_text(rng, 30)}."
+                               + (f" Write to support-{i % 97}@example.com if it persists." if i % 5 == 0 else "")})
     path = folder / "big_support.jsonl"
     path.write_text("".join(json.dumps(r) + "\n" for r in rows))
     ds = load_dataset(path)
@@ -73,7 +74,7 @@ def big_result(n: int = 50_000, seed: int = 0):
                      "score": 1.0}]
     outcome("require_no_pii_in_answers", pii, lambda k: "EMAIL_ADDRESS in output")
     outcome("max_truncated_answers", list(range(3, n, 11)), lambda k: "answer ends mid-sentence: '" +
-            ds.records[k]["response"][-30:] + "'")
+            ds.records[k]["response"].split(" Write to")[0][-30:] + "'")
     outcome("max_repetition", list(range(2, n, 13)), lambda k: "the same 4 words repeat 5 times")
     for r in rules.rules:  # every other rule passes, as on clean data
         if r.name not in {o.rule for o in outcomes}:

@@ -70,7 +70,7 @@ def check_page(report: Path, *, screenshot: Path | None = None, dup_screenshot: 
         opt = page.js("(function(){var o=document.querySelectorAll('#rulefilter option');return [o[o.length-1].value, o[o.length-1].textContent]})()")
         page.js(f"var s=document.getElementById('rulefilter');s.value={json.dumps(opt[0])};s.dispatchEvent(new Event('change'))")
         n_rule = int(page.js("document.getElementById('shown').textContent"))
-        assert 0 < n_rule < total and f"({n_rule})" in opt[1]
+        assert 0 < n_rule < total and (f"({n_rule:,})" in opt[1] or f"({n_rule:,} of " in opt[1])
         rules = page.js("Array.from(document.querySelectorAll('#records article.rec')).map(function(e){return e.dataset.rules})")
         assert rules and all(opt[0] in r.split(" ") for r in rules)
         assert page.js(ROWS) == min(25, n_rule)

@@ -83,7 +83,7 @@
       card.setAttribute('data-rules', r.f.map(function (f) { return f.rule; }).join(' '));
       var h = el('div', 'rhead');
       h.appendChild(el('b', 'rid', r.id));
-      h.appendChild(el('span', 'muted', ' · record ' + (r.n + 1) + ' of the file · score ' + r.s));
+      h.appendChild(el('span', 'muted', ' · record ' + (r.n + 1) + ' of the file'));
       card.appendChild(h);
       // the first three findings in full; more (rare) as their one-line heads, so no card grows without bound
       r.f.forEach(function (f, k) { card.appendChild(k < 3 ? finding(r, f) : finding(r, {rule: f.rule, sev: f.sev, ev: f.ev})); });
