@@ -67,7 +67,9 @@ def records_payload(result, san, budget: int = BUDGET) -> dict:
     for item in out:
         for f in item["f"]:
             shown[f["rule"]] = shown.get(f["rule"], 0) + 1
-    return {"records": out, "total": len(findings), "shown": len(out), "rules": counts, "rules_shown": shown}
+    flagged = sum(1 for fs in findings.values() if any(s != "info" for _, s in fs))
+    return {"records": out, "total": len(findings), "flagged": flagged, "noted": len(findings) - flagged,
+            "shown": len(out), "rules": counts, "rules_shown": shown}
 
 
 def _finding(o, sev, rec, i, result, san, check, rule, pos) -> dict:

@@ -169,8 +169,8 @@ def render_html(result, doc: dict, san, out_dir=None) -> str:
                      "threshold": fmt_value(o["threshold"]), "flagged": o["flagged"], "message": o["message"],
                      "short": _first_clause(o["message"])}
                     for o in doc["rules"]), key=lambda r: order.get(r["badge"], 9))
-    browser = {"total": payload["total"], "shown": payload["shown"],
-               "noted": any(o.status == "info" and o.noted for o in result.outcomes),
+    browser = {"total": payload["total"], "shown": payload["shown"], "flagged": payload["flagged"],
+               "noted": payload["noted"],
                "rules": sorted(((r, in_browser.get(r, 0), n) for r, n in payload["rules"].items()),
                                key=lambda t: -t[2])}
     ctx = {"info": doc["dataset"], "n_records": len(ds), "n_invalid": len(ds.invalid), "rules_file": doc["rules_file"],
