@@ -129,6 +129,11 @@ def _cut_pieces(pieces: list, limit: int) -> list:
 
 
 def _push(pieces: list, same: bool, text: str) -> None:
+    core = text.rstrip()
+    if not same and core != text:  # mark the words, not the space after them
+        _push(pieces, False, core)
+        _push(pieces, True, text[len(core):])
+        return
     if pieces and pieces[-1][0] == int(same):
         pieces[-1][1] += text
     else:

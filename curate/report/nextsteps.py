@@ -17,9 +17,21 @@ def _records(n: int) -> str:
     return "1 record" if n == 1 else f"{n:,} records"
 
 
+def _rules_name(path: str) -> str:
+    """A shipped rule set by its name (`default`), as a person types it; any other file by its path."""
+    from curate.rules.load import RULES_DIR
+
+    p = Path(path)
+    try:
+        shipped = p.suffix in (".yaml", ".yml") and p.resolve().parent == RULES_DIR.resolve()
+    except OSError:
+        shipped = False
+    return p.stem if shipped else path
+
+
 def clean_command(doc: dict, out_dir, fix_warned: bool = False) -> str:
     """`curate clean DATA --rules RULES [--eval ...] [--reference ...] --out DIR` for this audit (sanitised paths)."""
-    parts = ["curate", "clean", doc["dataset"]["path"], "--rules", doc["rules_file"]]
+    parts = ["curate", "clean", doc["dataset"]["path"], "--rules", _rules_name(doc["rules_file"])]
     if doc["eval_sets"]:
         parts += ["--eval", *[e["path"] for e in doc["eval_sets"]]]
     if doc["reference"]:

@@ -87,7 +87,7 @@ def check_page(report: Path, *, screenshot: Path | None = None, dup_screenshot: 
                           "if(!o)return false;s.value=o.value;s.dispatchEvent(new Event('change'));"
                           "return !!document.querySelector('#records .pair')})()")
             if has:
-                page.screenshot(dup_screenshot, selector="#records", max_height=1100)
+                page.screenshot(dup_screenshot, selector="#browser-card", max_height=1100)
         # every folded section opened: still nothing sticks out, no cell is squeezed
         _open_all(page)
         opened = page.js(LAYOUT)
