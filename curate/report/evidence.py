@@ -88,7 +88,8 @@ def snippet_context(rec: dict, evidence: str, san, prefer_answer: bool = False) 
     answers = [t for t, f in zip(texts, fields) if f.get("role") == "assistant"]
     name, text = (answers or texts)[-1 if prefer_answer and answers else 0]
     return {"field": name, "before": "", "mark": "", "after": _one_line(_cut_right(text, 2 * CONTEXT)),
-            "note": "start of the field (the evidence names no position in the text)"}
+            "note": "start of the field (the evidence names no position in the text)" if text.strip()
+            else "the field is empty"}
 
 
 def record_text(rec: dict) -> str:

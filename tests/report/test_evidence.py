@@ -53,6 +53,11 @@ def test_other_findings_highlight_the_snippet_their_evidence_quotes(evidence, ma
         assert note in c["note"] and c["after"].startswith("Lorem ipsum")
 
 
+def test_an_empty_answer_is_said_to_be_empty():
+    c = ev.snippet_context(rec(""), "empty: output: empty string", Sanitizer({}), prefer_answer=True)
+    assert c["field"] == "output" and c["note"] == "the field is empty"
+
+
 def test_duplicates_mark_only_the_words_that_differ():
     left, right = ev.word_diff("Refunds go back to the same card within five days.",
                                "Refunds go back to the original card within five days.", Sanitizer({}))
