@@ -13,6 +13,7 @@ import json
 from curate.report import evidence as ev
 
 BUDGET = 2_500_000  # bytes of record JSON in one report (the whole file stays well under 5 MB)
+PER_RULE = 40  # records of each rule the report holds before the budget goes to the most serious
 WEIGHT = {"error": 100, "warn": 10, "info": 1}  # a record's score: its findings, the most severe counting most
 DUP_COLUMNS = {  # check -> (column naming the kept record, column with the similarity, what the similarity is)
     "max_exact_duplicate_rate": ("exact_dup_of", None, "exact copy"),
@@ -49,6 +50,19 @@ def records_payload(result, san, budget: int = BUDGET) -> dict:
         for o, _ in fs:
             counts[o.rule] = counts.get(o.rule, 0) + 1
     order = sorted(findings, key=lambda rid: (-sum(WEIGHT.get(s, 1) for _, s in findings[rid]), pos.get(rid, 0)))
+    # every rule keeps a few records in the report, however many more serious ones there are: on Banking77
+    # the duplicates filled the budget and the label suggestions (information) had no record left to show
+    reserved, seen = [], set()
+    by_rule: dict[str, list] = {}
+    for rid in order:
+        for o, _ in findings[rid]:
+            by_rule.setdefault(o.rule, []).append(rid)
+    for ids in by_rule.values():
+        for rid in ids[:PER_RULE]:
+            if rid not in seen:
+                reserved.append(rid)
+                seen.add(rid)
+    order = reserved + [rid for rid in order if rid not in seen]
     out, used = [], 0
     for rid in order:
         i = pos.get(rid)
@@ -63,6 +77,7 @@ def records_payload(result, san, budget: int = BUDGET) -> dict:
             break
         out.append(item)
         used += size
+    out.sort(key=lambda item: (-item["s"], item["n"]))  # most serious first, as the browser opens
     shown: dict[str, int] = {}
     for item in out:
         for f in item["f"]:

@@ -102,9 +102,11 @@ def test_the_browser_data_holds_each_finding_in_context(small):
 
 
 def test_the_browser_data_is_bounded_and_says_how_many_it_left_out(small):
-    p = records_payload(small, Sanitizer({}), budget=20_000)
+    p = records_payload(small, Sanitizer({}), budget=60_000)
     assert 0 < p["shown"] < p["total"]
-    assert len(script_json(p["records"])) < 20_000
+    assert len(script_json(p["records"])) < 60_000
+    # the least serious rule (a warning under many errors) still has records to read
+    assert p["rules_shown"].get("max_repetition", 0) > 0
 
 
 def test_next_steps_give_the_clean_command_and_what_clean_does_per_rule(small):
