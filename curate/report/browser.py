@@ -41,8 +41,10 @@ def records_payload(result, san, budget: int = BUDGET) -> dict:
     rules_by_name = {r.name: r for r in getattr(result.rules, "rules", [])}
     findings: dict[str, list] = {}
     for o in result.outcomes:
-        ids = list(o.flagged) + (list(o.noted) if o.status == "info" else [])
-        sev = "info" if o.status == "info" else o.severity
+        # an info rule's records are `noted`, whether or not its figure crossed the threshold (a label-issue
+        # rate under its maximum still lists the records that look mislabelled)
+        ids = list(o.flagged) + list(o.noted or [])
+        sev = "info" if o.severity == "info" or o.status == "info" else o.severity
         for rid in ids:
             findings.setdefault(rid, []).append((o, sev))
     counts: dict[str, int] = {}

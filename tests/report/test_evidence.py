@@ -101,6 +101,18 @@ def test_the_browser_data_holds_each_finding_in_context(small):
     assert scores == sorted(scores, reverse=True)  # most serious first
 
 
+def test_an_info_rule_under_its_threshold_still_shows_the_records_it_notes(small):
+    from dataclasses import replace
+
+    o = next(o for o in small.outcomes if o.rule == "max_repetition")
+    info = replace(o, rule="max_label_issue_rate", check="max_label_issue_rate", severity="info", status="pass",
+                   flagged=[], noted=list(o.flagged))
+    result = replace(small, outcomes=[*small.outcomes, info])
+    p = records_payload(result, Sanitizer({}))
+    assert p["rules_shown"]["max_label_issue_rate"] == len(o.flagged)
+    assert {f["sev"] for r in p["records"] for f in r["f"] if f["rule"] == "max_label_issue_rate"} == {"info"}
+
+
 def test_the_browser_data_is_bounded_and_says_how_many_it_left_out(small):
     p = records_payload(small, Sanitizer({}), budget=60_000)
     assert 0 < p["shown"] < p["total"]
