@@ -60,14 +60,27 @@ def min_reference_coverage(signals, ctx, *, min_coverage: float = 0.8, level: st
     dist = [{"figure": k, "value": round(v, 4)} for k, v in rep["prdc"].items()]
     dist += [{"figure": "reference mass in thin/uncovered groups", "value": rep["thin_mass"]},
              {"figure": "reference records covered", "value": round(rep["record_coverage"], 4)}]
-    figures = {"map": plots.scatter_map(train, rep["train_group"], ref, rep["ref_groups"]),
-               "coverage_by_group": plots.coverage_bars(groups),
-               "nearest_similarity": plots.histogram(rep["ref_nearest_similarity"], threshold=similarity,
-                                                     title="Reference -> nearest training record, cosine")}
+    # figure captions are sentences a reader can act on (the report shows them under each chart)
+    figures = {"Each dot is a training record and each cross a reference record, placed by their embeddings "
+               "(PCA to two dimensions) and coloured by reference group: crosses far from any dot are what "
+               "users ask and training lacks.": plots.scatter_map(train, rep["train_group"], ref, rep["ref_groups"]),
+               f"Per reference group, the share of its records with a training record at cosine >= {similarity:g} "
+               "(red below 20%, amber below 80%, green from 80%); the text after each bar gives the group's status, "
+               "which also weighs how many training records it has.": plots.coverage_bars(groups),
+               f"For each reference record, the cosine similarity of its nearest training record: left of the dashed "
+               f"line ({similarity:g}) it counts as uncovered.": plots.histogram(
+                   rep["ref_nearest_similarity"], threshold=similarity, title="Reference record -> nearest training record",
+                   x_label="cosine similarity", y_label="reference records")}
+    train_texts, ref_texts = dataset_texts(ctx.dataset, cfg.side), dataset_texts(ctx.reference, cfg.side)
+    sims, idx = rep["ref_nearest_similarity"], rep["ref_nearest_index"]
+    nearest_examples = [{"reference_record": f"{ctx.reference.ids[i]}: {_short(ref_texts[i], 160)}",
+                         "nearest_training_record": f"{ctx.dataset.ids[idx[i]]}: {_short(train_texts[idx[i]], 160)}"
+                         if len(train) else "-", "cosine": round(float(sims[i]), 3)}
+                        for i in np.argsort(sims)[:50] if sims[i] < similarity]
     return CheckResult(value=round(value, 4), passed=n > 0 and len(train) > 0 and value >= min_coverage,
                        threshold=min_coverage, message=msg,
                        details={"table": groups, "tables": {"distribution (k-NN precision/recall/density/coverage)": dist},
-                                "figures": figures, "grouped_by": rep["grouped_by"]})
+                                "figures": figures, "grouped_by": rep["grouped_by"], "nearest_examples": nearest_examples})
 
 
 def _topic_table(signals, texts) -> list[dict]:
@@ -106,8 +119,13 @@ def max_long_tail_share(signals, ctx, *, max_share: float = 0.15, min_ratio: flo
     table = _topic_table(signals, texts) if n else []
     tail_topics = [r for r in table if r["long_tail"]]
     vecs = ctx.embedding.vectors if n else np.zeros((0, 2))
-    figures = {"topic_sizes": plots.size_bars(table), "long_tail_topics": plots.size_bars(tail_topics, title="Small topics"),
-               "map": plots.scatter_map(vecs, signals["topic_cluster"] if n else [], title="Topics, PCA of embeddings")} if n else {}
+    figures = {"Training records per topic cluster, largest first; amber bars are small (long-tail) topics.":
+               plots.size_bars(table),
+               "The small (long-tail) topics and how many records each holds.":
+               plots.size_bars(tail_topics, title="Small topics"),
+               "Each dot is a training record, placed by its embedding (PCA to two dimensions) and coloured by topic "
+               "cluster.": plots.scatter_map(vecs, signals["topic_cluster"] if n else [], title="Topics, PCA of embeddings")
+               } if n else {}
     msg = (f"{sum(tail)} of {n} records ({share:.1%}) are in {len(tail_topics)} small topics of {len(table)}"
            + (": " + "; ".join(f"'{r['topic']}' ({r['records']})" for r in tail_topics[:5]) if tail_topics else "")
            + ". A small topic is not a defect; pass --reference FILE (what users send) to find the topics users "
@@ -159,7 +177,9 @@ def _under_supplied_topics(signals, ctx, *, max_share: float, min_ratio: float, 
              plots.STATUS_COLOUR["uncovered" if r["status"] == "under-supplied" else "covered"]) for r in rows[:30]]
     from curate.report.svg import hbars
 
-    figures = {"supply_ratio": hbars(bars, title="Training share / reference share, per reference topic", scale=2.0,
+    figures = {f"Per reference topic, its share of training divided by its share of the reference: 1 means training "
+               f"holds it as often as users ask; red bars are below {min_ratio:g}, bars stop at 2.":
+               hbars(bars, title="Training share / reference share, per reference topic", scale=2.0,
                                      legend=f"red: below {min_ratio:g} (training barely covers what users ask)")} if rows else {}
     return CheckResult(value=round(value, 6), passed=n_ref > 0 and n_train > 0 and value <= max_share,
                        threshold=max_share, message=msg,
@@ -180,7 +200,9 @@ def max_outlier_rate(signals, ctx, *, max_rate: float = 0.02) -> CheckResult:
     ev = [f"cosine distance {d:.2f} to the nearest topic centre (median {med:.2f}): {_short(t, 60)}"
           for d, t in zip(dist, texts)]
     res = rate_check(signals, signals["is_outlier"] if n else [], ev, max_rate=max_rate, message="are embedding outliers")
-    res.details = {"figures": {"distance": plots.histogram(dist, title="Distance to nearest topic centre")}} if n else {}
+    res.details = {"figures": {"How far each record lies from its nearest topic centre (cosine distance); outliers sit "
+                               "at the far right.": plots.histogram(dist, title="Distance to the nearest topic centre",
+                                                                    x_label="cosine distance")}} if n else {}
     return res
 
 

@@ -149,7 +149,7 @@ def coverage_report(train_ds, train_vecs: np.ndarray, ref, ref_vecs: np.ndarray,
     return {"groups": rows, "groups_by_index": by_index, "grouped_by": how, "record_coverage": float(covered.mean()) if n_ref else 0.0,
             "group_coverage": float(np.mean([r["status"] == "covered" for r in rows])) if rows else 0.0,
             "thin_mass": round(thin_mass, 4), "prdc": prdc(ref_vecs, train_vecs, cfg.knn),
-            "ref_groups": groups, "ref_nearest_similarity": near_sim, "ref_covered": covered,
+            "ref_groups": groups, "ref_nearest_similarity": near_sim, "ref_nearest_index": near_idx, "ref_covered": covered,
             "train_group": supply["train_group"]}
 
 

@@ -47,25 +47,40 @@ def scatter_map(train: np.ndarray, train_groups, ref: np.ndarray | None = None, 
         c = PALETTE[int(g) % len(PALETTE)]
         parts.append(f'<path d="M{x - 3:.1f} {y - 3:.1f}L{x + 3:.1f} {y + 3:.1f}M{x - 3:.1f} {y + 3:.1f}L{x + 3:.1f} {y - 3:.1f}" '
                      f'stroke="{c}" stroke-width="1.4"/>')
-    legend = f'<text x="{width - 250}" y="16" fill="#555">● training ({len(train)})  ✕ reference ({len(ref)})</text>'
-    return frame(width, height, "".join(parts) + legend, title)
+    # the legend has a line of its own under the title (it overlapped a long title), and names the
+    # reference only when one was drawn: "reference (0)" read as "no reference was given"
+    shown = f" (showing {len(ti):,})" if len(ti) < len(train) else ""
+    key = f"● training records ({len(train):,}{shown})" + (f"   ✕ reference records ({len(ref):,})" if len(ref) else "")
+    legend = f'<text x="8" y="32" fill="#555">{key}</text>'
+    return frame(width, height + 16, f'<g transform="translate(0 16)">{"".join(parts)}</g>' + legend, title)
 
 
 def coverage_bars(rows: list[dict], title: str = "Reference groups by training coverage", max_rows: int = 30,
                   width: int = 640) -> str:
     """One bar per reference group: share of its reference records with a close training neighbour."""
+    # One colour rule for the bar's own length: colouring by the group's status (which also weighs how
+    # many training records it has) made a 50% bar green in one row and amber in the next.
     items = [(r["reference_group"], float(r["covered_share"]),
-              f'{float(r["covered_share"]):.0%} covered · '
+              f'{float(r["covered_share"]):.0%} · {r["status"]} · '
               + (f'{int(r["training_records_of_class"])} train of class' if "training_records_of_class" in r
                  else f'{int(r["training_neighbours"])} train nearby') + f' / {int(r["reference_records"])} ref',
-              STATUS_COLOUR.get(r["status"], "#888")) for r in rows[:max_rows]]
-    return hbars(items, title=title, width=width, scale=1.0, legend="red: uncovered · amber: thin · green: covered")
+              share_colour(float(r["covered_share"]))) for r in rows[:max_rows]]
+    return hbars(items, title=title, width=width, scale=1.0,
+                 legend="bar: share of the group's reference records with a close training record; "
+                        "red < 20%, amber < 80%, green >= 80%")
+
+
+def share_colour(share: float) -> str:
+    """The report's one colour rule for a covered share: red below 20%, amber below 80%, green from 80%."""
+    return STATUS_COLOUR["uncovered"] if share < 0.2 else STATUS_COLOUR["thin"] if share < 0.8 else STATUS_COLOUR["covered"]
 
 
 def histogram(values, title: str = "Nearest-neighbour cosine similarity", threshold: float | None = None,
-              bins: int = 30, width: int = 520, height: int = 220, lo: float = 0.0, hi: float = 1.0) -> str:
+              bins: int = 30, width: int = 520, height: int = 220, lo: float = 0.0, hi: float = 1.0,
+              x_label: str = "", y_label: str = "records") -> str:
     """Histogram of values in [lo, hi], with an optional vertical threshold line."""
-    return svg_histogram(values, title=title, threshold=threshold, bins=bins, width=width, height=height, lo=lo, hi=hi)
+    return svg_histogram(values, title=title, threshold=threshold, bins=bins, width=width, height=height, lo=lo, hi=hi,
+                         x_label=x_label, y_label=y_label)
 
 
 def size_bars(rows: list[dict], title: str = "Topic clusters by size", max_rows: int = 30, width: int = 640) -> str:

@@ -128,7 +128,7 @@ def write_outputs(result, out_dir) -> Path:
 
             np.save(tmp / "embeddings.npy", result.embeddings)
         (tmp / "report.md").write_text(markdown(result, doc), encoding="utf-8")
-        (tmp / "report.html").write_text(render_html(result, doc, san), encoding="utf-8")
+        (tmp / "report.html").write_text(render_html(result, doc, san, out_dir=out), encoding="utf-8")
         if result.dataset.invalid:
             from curate.load import write_invalid
 

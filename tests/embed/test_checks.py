@@ -33,7 +33,11 @@ def test_min_reference_coverage_reports_uncovered_reference_groups(tmp_path, ref
         assert any("crypto" in g["examples"] for g in bad)
     if passed:
         assert not bad
-    assert set(o.details["figures"]) == {"map", "coverage_by_group", "nearest_similarity"}
+    # the report prints each figure's key as its caption: a sentence, never an internal name like "map"
+    assert len(o.details["figures"]) == 3 and all(" " in k and k.endswith(".") for k in o.details["figures"])
+    near = o.details["nearest_examples"]  # each uncovered reference record next to its nearest training record
+    assert all(r["cosine"] < 0.4 for r in near) and (passed or near)
+    assert [r["cosine"] for r in near] == sorted(r["cosine"] for r in near)
     assert all(f.startswith("<svg") and "<script" not in f for f in o.details["figures"].values())
 
 

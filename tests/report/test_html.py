@@ -27,9 +27,11 @@ def test_dataset_text_is_escaped_and_no_external_resources(tmp_path):
     out = tmp_path / "out"
     assert main(["audit", str(data), "--rules", str(rules), "--out", str(out)]) == 1
     html = (out / "report.html").read_text()
-    assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;" in html  # shown, as text
+    assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;" in html  # shown, as text
     assert "<script>alert" not in html and "<img" not in html
-    assert html.count("<script>") == 1  # our own filter script only
+    assert html.count("<script>") == 1  # our own browser script only; records travel as inert JSON
+    data = html.split('<script type="application/json" id="records-data">')[1].split("</script>")[0]
+    assert "<" not in data and "\\u003cscript\\u003ealert" in data
     assert "http://" not in html.replace('xmlns="http://www.w3.org/2000/svg"', "") and "https://" not in html
     assert "Gate FAILED" in html and "Flagged records (2)" in html
     assert (out / "report.md").read_text().startswith("## curate audit: FAILED")
