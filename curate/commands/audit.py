@@ -22,6 +22,8 @@ def add_parser(sub):
     p.add_argument("--out", help="output folder (default ./curate-out/<dataset-name>/)")
     p.add_argument("--no-cache", action="store_true", help="recompute every signal")
     p.add_argument("--num-proc", type=int, default=1, help="processes for row-local stages")
+    p.add_argument("--device", choices=("auto", "cpu", "cuda"), default=None,
+                   help="where models run: auto (a GPU when there is one; the default), cpu, cuda (error without one)")
     add_load_args(p)
     p.set_defaults(run=run)
 
@@ -40,6 +42,12 @@ def run(args) -> int:
         check_out_dir(args.out)  # a bad --out is found now, not after a minutes-long audit
     if args.num_proc < 1:
         raise CurateError(f"--num-proc {args.num_proc}: must be at least 1", fix="pass --num-proc 1 (or more)")
+    if args.device:
+        import os
+
+        from curate.engine.device import check_device
+
+        os.environ["CURATE_DEVICE"] = check_device(args.device)  # read where a model loads (curate/engine/device.py)
     load_rules(args.rules)  # a broken rules file is reported before the data is read
     ds = load_from_args(args)
     evals = load_eval_sets(args.eval)  # bad eval/reference input fails here, before any output exists
