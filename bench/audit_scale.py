@@ -297,6 +297,8 @@ def main() -> int:
     ap.add_argument("--models", type=Path, default=Path.home() / ".cache" / "curate" / "models",
                     help="converted models to link into each fresh cache (default ~/.cache/curate/models)")
     ap.add_argument("--work", type=Path, default=None, help="folder for the corpus, caches and outputs (default: temp)")
+    ap.add_argument("--concurrent", action="store_true",
+                    help="run both sides at the same time (a busy machine slows both alike; memory is per side)")
     ap.add_argument("--json", type=Path, default=None, help="also write the results here")
     args = ap.parse_args()
 
@@ -312,6 +314,7 @@ def main() -> int:
         base = args.baseline_src or baseline_checkout(BASELINE_COMMIT)
         sides.append(("baseline", base, args.baseline_n or args.n, side_args(base, None, None)))
     sides.append(("new", ROOT, args.n, side_args(ROOT, args.engine, args.workers)))
+    jobs = []
     for label, src, n, extra in sides:
         corpus = work / f"corpus-{n}-{args.seed}.jsonl"
         if not corpus.exists():
@@ -319,12 +322,25 @@ def main() -> int:
             write_corpus(corpus, n, args.seed)
             print(f"corpus: {n} records, {corpus.stat().st_size / 1e6:.1f} MB, {time.perf_counter() - t0:.1f} s",
                   file=sys.stderr)
+        jobs.append((label, src, corpus, n, extra))
+
+    def one(job):
+        label, src, corpus, n, extra = job
         r = run_side(label, src, corpus, work, args.models, extra)
         r["n"] = n
-        results.append(r)
+        return r
+
+    if args.concurrent:
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(len(jobs)) as ex:
+            results = list(ex.map(one, jobs))
+    else:
+        results = [one(j) for j in jobs]
     same_n = len({r["n"] for r in results}) == 1
     if same_n:
-        print(f"\n{args.n} records, seed {args.seed}, {os.cpu_count()} cores\n")
+        print(f"\n{args.n} records, seed {args.seed}, {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}"
+              f"{', sides run concurrently' if args.concurrent else ''}\n")
         print(table(results, args.n))
     else:
         for r in results:

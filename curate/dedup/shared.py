@@ -88,14 +88,23 @@ def _unique_pairs(h: np.ndarray, doc: np.ndarray) -> np.ndarray:
 def frequent_windows(texts: list[str], is_counted: np.ndarray, need: int, batch_chars: int) -> np.ndarray:
     """Window hashes found in at least `need` counted texts, exactly, in memory bounded by the batch.
 
-    Pass 1 counts each text's distinct windows into 2**22 hash buckets: a window in `need` texts
-    puts its bucket at >= `need`, so only windows of such buckets can be frequent. Pass 2 counts
+    Pass 1 counts each text's distinct windows into hash buckets (~4 characters per bucket, at most
+    2**22): a window in `need` texts puts its bucket at >= `need`, so only windows of such buckets
+    can be frequent. Pass 2 counts
     those windows exactly (a few per template; bucket collisions of rare windows are counted and
     dropped). Same result as one corpus-wide sort, without holding 8 arrays of the corpus length.
     """
-    mask = np.uint64((1 << _BUCKET_BITS) - 1)
-    buckets = np.zeros(1 << _BUCKET_BITS, dtype=np.int64)
-    for i0, part in _batches(texts, batch_chars):
+    batches = list(_batches(texts, batch_chars))
+    if len(batches) == 1:  # small data: one exact count, as fast as it gets
+        h, doc, inside, _ = _window_hashes(texts)
+        sel = inside & is_counted[doc]
+        u, c = np.unique(_unique_pairs(h[sel], doc[sel]), return_counts=True)
+        return u[c >= need]
+    total = sum(len(t) + 1 for t in texts)
+    bits = min(_BUCKET_BITS, max(12, int(total).bit_length() - 2))  # ~4 characters per bucket, at most 4M buckets
+    mask = np.uint64((1 << bits) - 1)
+    buckets = np.zeros(1 << bits, dtype=np.int64)
+    for i0, part in batches:
         h, doc, inside, _ = _window_hashes(part)
         sel = inside & is_counted[i0 + doc]
         buckets += np.bincount((_unique_pairs(h[sel], doc[sel]) & mask).astype(np.int64), minlength=len(buckets))
@@ -104,7 +113,7 @@ def frequent_windows(texts: list[str], is_counted: np.ndarray, need: int, batch_
     if not hot.any():
         return np.zeros(0, np.uint64)
     found_h, found_n = [], []
-    for i0, part in _batches(texts, batch_chars):
+    for i0, part in batches:
         h, doc, inside, _ = _window_hashes(part)
         sel = inside & is_counted[i0 + doc]
         sel &= hot[(h & mask).astype(np.int64)]
