@@ -78,6 +78,11 @@ def _worker_init(threads: int) -> None:
     os.environ["TOKENIZERS_PARALLELISM"] = "false"
     import sys
 
+    # an onnxruntime session copied by fork holds the parent's thread pool, whose threads do not exist
+    # here: a worker loads its own embedder (once: the cache lives as long as the worker)
+    enc = sys.modules.get("curate.embed.encode")
+    if enc is not None:
+        enc._EMBEDDERS.clear()
     torch = sys.modules.get("torch")  # only when the parent had imported it: never import torch for this
     if torch is not None:
         try:
@@ -154,6 +159,8 @@ def map_row_local(fn: Callable[..., dict[str, list]], batch: dict[str, list], *,
         return out
     if forked:
         _JOB = (fn, batch, config)
+        # HF tokenizers warn (and may deadlock) when forked after using their own threads
+        os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     try:
         pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_worker_init, initargs=(threads,))
         try:
