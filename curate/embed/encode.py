@@ -12,10 +12,19 @@ Backends for a sentence-transformers model (mean pooling + normalisation, as all
 - "onnx": the same export in fp32.
 - "torch": plain `SentenceTransformer.encode`, the reference.
 "auto" picks fp32 "onnx" when onnxruntime is installed and the model has a plain mean-pooling layout,
-else torch. int8 is opt-in (`stages: {embed: {backend: onnx-int8}}`): ~2x faster on CPU, but its
-small vector changes move decisions near a threshold (semantic duplicates at 0.95 on Banking77:
-1,584 vs 1,997 records; coverage of a planted topic on sample_data: 32% vs 86% reported uncovered),
-and how much depends on the CPU's int8 kernels. A gate must give the same verdict on every machine. `model: hashing` is a model-free hashed bag-of-words embedder: deterministic, instant,
+else torch. int8 is opt-in (`stages: {embed: {backend: onnx-int8}}`): faster on CPU, but its small
+vector changes move decisions near a threshold, by an amount that depends on the CPU's int8 kernels
+(bench/embed_tiers.py on Banking77, 2 cores: int8 1.4x fp32's texts/s; semantic duplicates at 0.95:
+1,567 fp32 vs 1,248 int8 records, Jaccard 0.75; an int8 threshold calibrated to flag as many as fp32
+on half the data (0.942) still leaves Jaccard 0.81 on the other half; coverage at 0.6: 1 of 3,080
+reference records flips; topics ARI 0.90, long-tail records Jaccard 0.54). A gate must give the same
+verdict on every machine, so the default stays fp32.
+
+Device: `get_embedder(cfg, device)` with device auto | cpu | cuda[:N] (None: $CURATE_DEVICE, which
+`curate audit --device` sets; else auto). auto runs on a GPU when the backend can use one
+(onnxruntime-gpu's CUDAExecutionProvider and an NVIDIA driver; torch with CUDA; with backend auto and
+a GPU only torch can use, torch), else the CPU; cuda without one is a CurateError naming what is
+missing (curate/engine/device.py). GPU vectors are cached under their own key. `model: hashing` is a model-free hashed bag-of-words embedder: deterministic, instant,
 for tests and smoke runs where semantic quality is not the point.
 """
 
