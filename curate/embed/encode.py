@@ -24,7 +24,9 @@ Device: `get_embedder(cfg, device)` with device auto | cpu | cuda[:N] (None: $CU
 `curate audit --device` sets; else auto). auto runs on a GPU when the backend can use one
 (onnxruntime-gpu's CUDAExecutionProvider and an NVIDIA driver; torch with CUDA; with backend auto and
 a GPU only torch can use, torch), else the CPU; cuda without one is a CurateError naming what is
-missing (curate/engine/device.py). GPU vectors are cached under their own key. `model: hashing` is a model-free hashed bag-of-words embedder: deterministic, instant,
+missing (curate/engine/device.py). GPU vectors are cached under their own key.
+
+`model: hashing` is a model-free hashed bag-of-words embedder: deterministic, instant,
 for tests and smoke runs where semantic quality is not the point.
 """
 
