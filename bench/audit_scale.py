@@ -18,7 +18,7 @@ or `--models`): signals are cold, model conversions are not. The baseline side p
 (default: a detached worktree of commit a77db86, made once under /tmp) first on PYTHONPATH; the new
 side this checkout. Measured per side: wall seconds, peak RSS of the largest process (wait4's
 ru_maxrss: the audit process, or its largest worker), peak memory of the whole process tree
-(PSS summed over the audit and its workers, sampled every 0.5 s: shared pages counted once), and
+(PSS summed over the audit and its workers, sampled every 2 s: shared pages counted once), and
 per-stage seconds from audit.json. Exit code 1 of the audit (gate failed) is expected: the corpus
 has duplicates on purpose.
 """
@@ -195,7 +195,7 @@ def run_side(label: str, src: Path, corpus: Path, work: Path, models: Path, extr
     def sample():
         while not stop.is_set():
             peak_tree[0] = max(peak_tree[0], sum(_pss_kb(p) for p in _tree(proc.pid)))
-            stop.wait(0.5)
+            stop.wait(2.0)  # smaps_rollup walks the page tables: sampling costs CPU the audit needs
 
     th = threading.Thread(target=sample, daemon=True)
     th.start()
