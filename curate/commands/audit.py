@@ -24,7 +24,7 @@ def add_parser(sub):
     p.add_argument("--num-proc", type=int, default=None,
                    help="processes for row-local stages (default: every core)")
     p.add_argument("--device", choices=("auto", "cpu", "cuda"), default=None,
-                   help="where stages run their models (the embedder, the NER model); default: each stage's setting")
+                   help="where models run: auto (a GPU when there is one; the default), cpu, cuda (error without one)")
     p.add_argument("--all", action="store_true", dest="all_rules",
                    help="print every rule (default: failed, warned and info rules; passing ones on one line)")
     p.add_argument("--engine", choices=("local", "ray"), default="local",
@@ -57,9 +57,13 @@ def run(args) -> int:
         raise CurateError("--ray-address and --ray-workers need --engine ray", fix="add --engine ray")
     if args.ray_workers is not None and args.ray_workers < 1:
         raise CurateError(f"--ray-workers {args.ray_workers}: must be at least 1", fix="pass --ray-workers 1 (or more)")
-    load_rules(args.rules)  # a broken rules file is reported before the data is read
     if args.device:
-        _check_device(args.device)
+        import os
+
+        from curate.engine.device import check_device
+
+        os.environ["CURATE_DEVICE"] = check_device(args.device)  # read where a model loads (curate/engine/device.py)
+    load_rules(args.rules)  # a broken rules file is reported before the data is read
     with terminal_progress() as progress:
         progress.phase("read", total=None)  # a large file takes a while to parse and fingerprint
         ds = load_from_args(args)
@@ -90,30 +94,6 @@ def run(args) -> int:
                           f"{out / 'invalid.jsonl'}", style="yellow", markup=False, soft_wrap=True)
     console.print(f"report: {out / 'report.html'}  ·  {out / 'audit.json'}  ·  {out / 'report.md'}", markup=False)
     return 0 if result.passed else 1
-
-
-def _check_device(device: str) -> None:
-    """--device must reach some stage, and --device cuda needs a GPU this process can use."""
-    import dataclasses
-
-    from curate.errors import CurateError
-    from curate.stages import load_stages
-
-    takers = [s.name for s in load_stages().values()
-              if dataclasses.is_dataclass(s.config) and "device" in {f.name for f in dataclasses.fields(s.config)}]
-    if not takers:
-        raise CurateError(f"--device {device}: no stage of this curate runs a model on a chosen device",
-                          fix="leave out --device")
-    if device == "cuda":
-        try:
-            import torch
-
-            ok = torch.cuda.is_available()
-        except ImportError:
-            ok = False
-        if not ok:
-            raise CurateError("--device cuda: no CUDA GPU is available to this process",
-                              fix="pass --device auto (uses a GPU when there is one) or --device cpu")
 
 
 NARROW = 110  # columns below which the rule table becomes a list

@@ -41,9 +41,97 @@ class SharedText:
     blocks: list[dict] = field(default_factory=list)  # {text, chars, records}: the dataset-level finding
 
 
+_BUCKET_BITS = 22  # document-frequency pre-count: 4M buckets (32 MB), far fewer records per bucket than `need`
+
+
+def _window_hashes(texts: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(40-bit hash of every WINDOW-character window, its text's index in `texts`, whether it stays
+    inside that text, start offset of each text) for a batch of texts joined by one separator."""
+    lens = np.array([len(t) for t in texts], dtype=np.int64)
+    starts = np.concatenate([[0], np.cumsum(lens + 1)[:-1]]).astype(np.int64)
+    big = "\x00".join(t.replace("\x00", " ") for t in texts)
+    cp = np.frombuffer(big.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+    m = len(cp) - WINDOW + 1
+    if m <= 0:
+        return np.zeros(0, np.uint64), np.zeros(0, np.int64), np.zeros(0, bool), starts
+    f = fmix64(cp + _GOLD)
+    del cp
+    h = f[:m].copy()
+    for j in range(1, WINDOW):  # h = sum(fmix(c_p+j) * GOLD**(WINDOW-1-j)): WINDOW passes, no gathers
+        h *= _GOLD
+        h += f[j:j + m]
+    del f
+    doc = np.repeat(np.arange(len(texts)), lens + 1)[:m]
+    inside = np.arange(m) + WINDOW <= starts[doc] + lens[doc]  # the window does not cross into the next text
+    return h >> np.uint64(24), doc, inside, starts
+
+
+def _batches(texts: list[str], batch_chars: int):
+    """Consecutive (first index, texts) slices of about `batch_chars` characters, whole texts only."""
+    i = 0
+    while i < len(texts):
+        j, size = i, 0
+        while j < len(texts) and (j == i or size + len(texts[j]) <= batch_chars):
+            size += len(texts[j]) + 1
+            j += 1
+        yield i, texts[i:j]
+        i = j
+
+
+def _unique_pairs(h: np.ndarray, doc: np.ndarray) -> np.ndarray:
+    """The distinct window hashes of each document, one entry per (document, hash) (doc < 2**24)."""
+    key = np.sort((h << np.uint64(24)) | doc.astype(np.uint64))
+    key = key[np.concatenate([[True], key[1:] != key[:-1]])] if len(key) else key
+    return key >> np.uint64(24)
+
+
+def frequent_windows(texts: list[str], is_counted: np.ndarray, need: int, batch_chars: int) -> np.ndarray:
+    """Window hashes found in at least `need` counted texts, exactly, in memory bounded by the batch.
+
+    Pass 1 counts each text's distinct windows into hash buckets (~4 characters per bucket, at most
+    2**22): a window in `need` texts puts its bucket at >= `need`, so only windows of such buckets
+    can be frequent. Pass 2 counts
+    those windows exactly (a few per template; bucket collisions of rare windows are counted and
+    dropped). Same result as one corpus-wide sort, without holding 8 arrays of the corpus length.
+    """
+    batches = list(_batches(texts, batch_chars))
+    if len(batches) == 1:  # small data: one exact count, as fast as it gets
+        h, doc, inside, _ = _window_hashes(texts)
+        sel = inside & is_counted[doc]
+        u, c = np.unique(_unique_pairs(h[sel], doc[sel]), return_counts=True)
+        return u[c >= need]
+    total = sum(len(t) + 1 for t in texts)
+    bits = min(_BUCKET_BITS, max(12, int(total).bit_length() - 2))  # ~4 characters per bucket, at most 4M buckets
+    mask = np.uint64((1 << bits) - 1)
+    buckets = np.zeros(1 << bits, dtype=np.int64)
+    for i0, part in batches:
+        h, doc, inside, _ = _window_hashes(part)
+        sel = inside & is_counted[i0 + doc]
+        buckets += np.bincount((_unique_pairs(h[sel], doc[sel]) & mask).astype(np.int64), minlength=len(buckets))
+    hot = buckets >= need
+    del buckets
+    if not hot.any():
+        return np.zeros(0, np.uint64)
+    found_h, found_n = [], []
+    for i0, part in batches:
+        h, doc, inside, _ = _window_hashes(part)
+        sel = inside & is_counted[i0 + doc]
+        sel &= hot[(h & mask).astype(np.int64)]
+        u, c = np.unique(_unique_pairs(h[sel], doc[sel]), return_counts=True)
+        found_h.append(u)
+        found_n.append(c)
+    u, inv = np.unique(np.concatenate(found_h), return_inverse=True)
+    df = np.bincount(inv, weights=np.concatenate(found_n), minlength=len(u))
+    return u[df >= need]
+
+
 def shared_blocks(texts: list[str], *, share: float, min_chars: int, active: np.ndarray | None = None,
-                  min_records: int = MIN_RECORDS) -> SharedText:
-    """Find text blocks of >= `min_chars` characters present in > `share` of the (active) records."""
+                  min_records: int = MIN_RECORDS, batch_chars: int = 1 << 20) -> SharedText:
+    """Find text blocks of >= `min_chars` characters present in > `share` of the (active) records.
+
+    Texts are hashed in batches of about `batch_chars` characters (whole texts), so memory stays
+    bounded by the batch whatever the corpus size; the result does not depend on `batch_chars`.
+    """
     texts = [t if isinstance(t, str) else "" for t in texts]
     n = len(texts)
     out = SharedText(list(texts), [None] * n, [0] * n)
@@ -51,54 +139,39 @@ def shared_blocks(texts: list[str], *, share: float, min_chars: int, active: np.
     need = max(min_records, math.ceil(share * len(counted)))
     if share <= 0 or len(counted) < need or n == 0:
         return out
-    big = "\x00".join(t.replace("\x00", " ") for t in texts)
-    cp = np.frombuffer(big.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
-    total = len(cp)
-    if total < WINDOW:
-        return out
-    lens = np.array([len(t) for t in texts], dtype=np.int64)
-    starts = np.concatenate([[0], np.cumsum(lens + 1)[:-1]])
-    m = total - WINDOW + 1
-    f = fmix64(cp + _GOLD)
-    h = f[:m].copy()
-    for j in range(1, WINDOW):  # h = sum(fmix(c_p+j) * GOLD**(WINDOW-1-j)): WINDOW passes, no gathers
-        h *= _GOLD
-        h += f[j:j + m]
-    pos = np.arange(m)
-    doc = np.repeat(np.arange(n), lens + 1)[:m]
-    inside = pos + WINDOW <= starts[doc] + lens[doc]  # the window does not cross into the next text
     is_counted = np.zeros(n, dtype=bool)
     is_counted[counted] = True
-    sel = inside & is_counted[doc]
-    # document frequency of each window hash: unique (document, hash) pairs, then count per hash
-    # one sort of (40-bit hash << 24 | document): unique keys are (window, document) pairs
-    h = h >> np.uint64(24)
-    key = np.sort((h[sel] << np.uint64(24)) | doc[sel].astype(np.uint64))
-    key = key[np.concatenate([[True], key[1:] != key[:-1]])] >> np.uint64(24)
-    starts_of = np.flatnonzero(np.concatenate([[True], key[1:] != key[:-1]]))
-    df = np.diff(np.append(starts_of, len(key)))
-    frequent = key[starts_of[df >= need]]
+    frequent = frequent_windows(texts, is_counted, need, batch_chars)
     if len(frequent) == 0:
         return out
-    hit = inside & np.isin(h, frequent)
-    # characters covered by a frequent window: +1 where one starts, -1 where it ends
-    cover = np.zeros(total + 1, dtype=np.int64)
-    cover[:len(hit)] += hit
-    cover[WINDOW:WINDOW + len(hit)] -= hit
-    covered = np.cumsum(cover[:-1]) > 0
-    edge = np.diff(np.concatenate([[0], covered.astype(np.int8), [0]]))
-    run_lo, run_hi = np.flatnonzero(edge == 1), np.flatnonzero(edge == -1)
-    long = run_hi - run_lo >= min_chars
-    run_lo, run_hi = run_lo[long], run_hi[long]
-    if len(run_lo) == 0:
+    run_doc_l, run_lo_l, run_hi_l = [], [], []
+    for i0, part in _batches(texts, batch_chars):
+        h, doc, inside, starts = _window_hashes(part)
+        total = int(starts[-1] + len(part[-1])) if len(part) else 0
+        hit = inside & np.isin(h, frequent)
+        if not hit.any():
+            continue
+        # characters covered by a frequent window: +1 where one starts, -1 where it ends
+        cover = np.zeros(total + 1, dtype=np.int64)
+        cover[:len(hit)] += hit
+        cover[WINDOW:WINDOW + len(hit)] -= hit[:max(0, total + 1 - WINDOW)]
+        covered = np.cumsum(cover[:-1]) > 0
+        edge = np.diff(np.concatenate([[0], covered.astype(np.int8), [0]]))
+        lo, hi = np.flatnonzero(edge == 1), np.flatnonzero(edge == -1)
+        long = hi - lo >= min_chars
+        lo, hi = lo[long], hi[long]
+        d = np.searchsorted(starts, lo, side="right") - 1
+        run_doc_l.append(d + i0)
+        run_lo_l.append(lo - starts[d])
+        run_hi_l.append(hi - starts[d])
+    if not run_doc_l or not sum(len(x) for x in run_doc_l):
         return out
-    run_doc = np.searchsorted(starts, run_lo, side="right") - 1
+    run_doc = np.concatenate(run_doc_l)
+    runs = [(int(d), int(lo), int(hi)) for d, lo, hi in zip(run_doc, np.concatenate(run_lo_l), np.concatenate(run_hi_l))]
     # A block is the common core of runs that start (or end) with the same `min_chars` characters,
     # found in `need` counted records: a preamble followed by "Please ..." in some records and
     # "Kindly ..." in others is one block. Near-copies of one text edited at different places do
     # not make one: their runs end at the edits, so the common core is short.
-    runs = [(int(d), int(lo), int(hi))
-            for d, lo, hi in zip(run_doc, run_lo - starts[run_doc], run_hi - starts[run_doc])]
     cores = []
     for side in (0, 1):
         groups: dict[str, list] = {}

@@ -17,10 +17,21 @@ Backends for a sentence-transformers model (mean pooling + normalisation, as all
 - "onnx": the same export in fp32.
 - "torch": plain `SentenceTransformer.encode`, the reference.
 "auto" picks fp32 "onnx" when onnxruntime is installed and the model has a plain mean-pooling layout,
-else torch. int8 is opt-in (`stages: {embed: {backend: onnx-int8}}`): ~2x faster on CPU, but its
-small vector changes move decisions near a threshold (semantic duplicates at 0.95 on Banking77:
-1,584 vs 1,997 records; coverage of a planted topic on sample_data: 32% vs 86% reported uncovered),
-and how much depends on the CPU's int8 kernels. A gate must give the same verdict on every machine. `model: hashing` is a model-free hashed bag-of-words embedder: deterministic, instant,
+else torch. int8 is opt-in (`stages: {embed: {backend: onnx-int8}}`): faster on CPU, but its small
+vector changes move decisions near a threshold, by an amount that depends on the CPU's int8 kernels
+(bench/embed_tiers.py on Banking77, 2 cores: int8 1.4x fp32's texts/s; semantic duplicates at 0.95:
+1,567 fp32 vs 1,248 int8 records, Jaccard 0.75; an int8 threshold calibrated to flag as many as fp32
+on half the data (0.942) still leaves Jaccard 0.81 on the other half; coverage at 0.6: 1 of 3,080
+reference records flips; topics ARI 0.90, long-tail records Jaccard 0.54). A gate must give the same
+verdict on every machine, so the default stays fp32.
+
+Device: `get_embedder(cfg, device)` with device auto | cpu | cuda[:N] (None: $CURATE_DEVICE, which
+`curate audit --device` sets; else auto). auto runs on a GPU when the backend can use one
+(onnxruntime-gpu's CUDAExecutionProvider and an NVIDIA driver; torch with CUDA; with backend auto and
+a GPU only torch can use, torch), else the CPU; cuda without one is a CurateError naming what is
+missing (curate/engine/device.py). GPU vectors are cached under their own key.
+
+`model: hashing` is a model-free hashed bag-of-words embedder: deterministic, instant,
 for tests and smoke runs where semantic quality is not the point.
 """
 
@@ -161,16 +172,33 @@ def _mean_pooling_layout(path: Path) -> bool:
             "pooling_mode_cls_token", "pooling_mode_max_tokens", "pooling_mode_lasttoken"))
 
 
+def _threads() -> int:
+    """Threads for one model: $CURATE_THREADS (a worker's share, set by curate.engine.parallel), else every core."""
+    from curate.engine.parallel import cpu_count
+
+    try:
+        return max(1, int(os.environ.get("CURATE_THREADS", "")))
+    except ValueError:
+        return cpu_count()
+
+
+def _device_suffix(device: str) -> str:
+    # GPU kernels round differently from CPU ones (~1e-6): their vectors are cached apart, and the
+    # CPU key is the one every earlier cache holds
+    return "" if device == "cpu" else f"-{device.replace(':', '')}"
+
+
 class TorchEmbedder:
     """Plain sentence-transformers (the fp32 reference)."""
 
-    def __init__(self, path: Path, max_seq_length: int, batch_size: int):
+    def __init__(self, path: Path, max_seq_length: int, batch_size: int, device: str = "cpu"):
         from sentence_transformers import SentenceTransformer
 
-        self.model = SentenceTransformer(str(path), device="cpu", local_files_only=True)
+        self.device = device
+        self.model = SentenceTransformer(str(path), device=device, local_files_only=True)
         self.model.max_seq_length = max_seq_length
         self.batch_size = batch_size
-        self.key = f"{path.name}-{_model_fingerprint(path)}-torch-{max_seq_length}"
+        self.key = f"{path.name}-{_model_fingerprint(path)}-torch-{max_seq_length}{_device_suffix(device)}"
 
     def encode(self, texts: list[str]) -> np.ndarray:
         import torch
@@ -183,7 +211,7 @@ class TorchEmbedder:
 class OnnxEmbedder:
     """ONNX Runtime over the exported transformer, mean pooling and normalisation in numpy."""
 
-    def __init__(self, path: Path, max_seq_length: int, batch_size: int, quantized: bool):
+    def __init__(self, path: Path, max_seq_length: int, batch_size: int, quantized: bool, device: str = "cpu"):
         import onnxruntime as ort
         from transformers import AutoTokenizer
 
@@ -198,11 +226,20 @@ class OnnxEmbedder:
         self.tok = AutoTokenizer.from_pretrained(str(path), local_files_only=True)
         so = ort.SessionOptions()
         so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        so.intra_op_num_threads = os.cpu_count() or 1
-        self.session = ort.InferenceSession(str(onnx_file), so, providers=["CPUExecutionProvider"])
+        so.intra_op_num_threads = _threads()
+        providers = ["CPUExecutionProvider"]
+        if device.startswith("cuda"):
+            gpu = int(device.split(":")[1]) if ":" in device else 0
+            providers = [("CUDAExecutionProvider", {"device_id": gpu}), "CPUExecutionProvider"]
+        self.session = ort.InferenceSession(str(onnx_file), so, providers=providers)
+        if device.startswith("cuda") and self.session.get_providers()[0] != "CUDAExecutionProvider":
+            raise CurateError(f"--device {device}: onnxruntime could not start its CUDA provider "
+                              f"(it runs on {self.session.get_providers()}); check the CUDA and cuDNN libraries "
+                              f"onnxruntime-gpu needs", fix="run with --device cpu, or fix the CUDA install")
+        self.device = device
         self.inputs = {i.name for i in self.session.get_inputs()}
         self.max_seq_length, self.batch_size = max_seq_length, batch_size
-        self.key = f"{path.name}-{_model_fingerprint(path)}-onnx-{self.precision}-{max_seq_length}"
+        self.key = f"{path.name}-{_model_fingerprint(path)}-onnx-{self.precision}-{max_seq_length}{_device_suffix(device)}"
 
     def encode(self, texts: list[str], progress=None) -> np.ndarray:
         enc = self.tok(texts, truncation=True, max_length=self.max_seq_length, add_special_tokens=True)
@@ -232,13 +269,21 @@ class OnnxEmbedder:
 _EMBEDDERS: dict[tuple, object] = {}  # one loaded model per process and setting
 
 
-def get_embedder(cfg: EmbedConfig):
+def get_embedder(cfg: EmbedConfig, device: str | None = None):
+    """The loaded embedder for `cfg` on `device` (auto | cpu | cuda[:N]; None = $CURATE_DEVICE, else auto).
+
+    auto uses a GPU when the backend can (torch with CUDA; onnxruntime-gpu and an NVIDIA driver),
+    else the CPU; cuda without one is a CurateError naming what is missing.
+    """
+    from curate.engine.device import requested_device, resolve_device
+
     if cfg.backend not in BACKENDS:
         raise CurateError(f"embed backend '{cfg.backend}' is not one of {', '.join(BACKENDS)}",
                           fix="set stages: {embed: {backend: auto}} in the rules file")
+    requested = requested_device(device)
     if cfg.model == "hashing":
         return HashingEmbedder()
-    key = (cfg.model, cfg.backend, cfg.max_seq_length, cfg.batch_size)
+    key = (cfg.model, cfg.backend, cfg.max_seq_length, cfg.batch_size, requested)
     if key not in _EMBEDDERS:
         path = Path(resolve_model(cfg.model))
         backend = cfg.backend
@@ -249,13 +294,24 @@ def get_embedder(cfg: EmbedConfig):
                 backend = "onnx" if _mean_pooling_layout(path) else "torch"
             except ImportError:
                 backend = "torch"
+            if backend == "onnx" and requested != "cpu" and resolve_device("auto", "onnx") == "cpu" \
+                    and resolve_device("auto", "torch") != "cpu":
+                backend = "torch"  # a GPU that only torch can use beats the CPU: same fp32 model
         if backend.startswith("onnx"):
             if not _mean_pooling_layout(path):
                 raise CurateError(f"model {path} is not a mean-pooling sentence-transformers model; "
                                   f"the ONNX backend cannot reproduce it", fix="set backend: torch")
-            _EMBEDDERS[key] = OnnxEmbedder(path, cfg.max_seq_length, cfg.batch_size, backend == "onnx-int8")
+            device = resolve_device(requested, "onnx")
+            try:
+                emb = OnnxEmbedder(path, cfg.max_seq_length, cfg.batch_size, backend == "onnx-int8", device=device)
+            except CurateError:
+                if requested != "auto" or device == "cpu":
+                    raise
+                emb = OnnxEmbedder(path, cfg.max_seq_length, cfg.batch_size, backend == "onnx-int8", device="cpu")
+            _EMBEDDERS[key] = emb
         else:
-            _EMBEDDERS[key] = TorchEmbedder(path, cfg.max_seq_length, cfg.batch_size)
+            _EMBEDDERS[key] = TorchEmbedder(path, cfg.max_seq_length, cfg.batch_size,
+                                            device=resolve_device(requested, "torch"))
     return _EMBEDDERS[key]
 
 

@@ -52,7 +52,7 @@ def number_keys(texts: list[str]) -> np.ndarray:
 
 
 def keep_verified(vecs: np.ndarray, threshold: float, *, candidate: np.ndarray | None = None,
-                  same: np.ndarray | None = None, block: int = 1024) -> tuple[np.ndarray, np.ndarray]:
+                  same: np.ndarray | None = None, block: int | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Visit records in order; returns (kept record each one duplicates or -1, cosine to it).
 
     `same`: a key per record (number_keys); a record only duplicates a kept record with its key.
@@ -61,6 +61,9 @@ def keep_verified(vecs: np.ndarray, threshold: float, *, candidate: np.ndarray |
     Python-level step, so the cost is the matrix products plus one small step per similar record.
     """
     n = len(vecs)
+    # rows per block: the block x n similarities (float32) and their masks stay near 64 MB at any n
+    # (1024 rows at 100k records held 410 MB of similarities plus two 100 MB masks)
+    block = block or max(64, min(1024, (1 << 24) // max(n, 1)))
     dup_of = np.full(n, -1, dtype=np.int64)
     sim = np.zeros(n, dtype=np.float64)
     candidate = np.ones(n, dtype=bool) if candidate is None else np.asarray(candidate, dtype=bool)

@@ -193,9 +193,13 @@ def default_workers() -> int:
 
 
 def with_device(configs: dict, device: str | None) -> dict:
-    """Every config with a `device` field (the embedder, the NER model) set to `device` (auto, cpu, cuda)."""
+    """Every config with a `device` field set to `device` (auto, cpu, cuda); the embedder reads it from
+    $CURATE_DEVICE (curate/engine/device.py), which worker processes inherit."""
     if not device:
         return configs
+    from curate.engine.device import ENV, check_device
+
+    os.environ[ENV] = check_device(device)
     return {n: dataclasses.replace(c, device=device) if dataclasses.is_dataclass(c) and
             "device" in {f.name for f in dataclasses.fields(c)} else c for n, c in configs.items()}
 

@@ -113,7 +113,7 @@ FAST_RULES = [
     {"check": "max_off_language_records", "severity": "warn"},
     {"check": "max_long_tail_share", "severity": "info"},
 ]
-FAST_STAGES = {"topics": {"model": "hashing", "show_progress": False, "max_points": 300}}
+FAST_STAGES = {"embed": {"model": "hashing", "show_progress": False}, "topics": {"max_points": 300}}
 
 
 def test_no_connection_beyond_the_local_ray_processes(engine):

@@ -1,0 +1,117 @@
+"""map_row_local: the same output for any number of workers, errors named, one model load per worker."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from conftest import sample_file
+from curate.engine.parallel import StageFailed, map_row_local
+from curate.errors import CurateError, DataError
+
+
+class Counter:
+    def __init__(self):
+        self.rows, self.calls = 0, 0
+
+    def advance(self, n=1):
+        self.rows += n
+        self.calls += 1
+
+
+def _sample_batch():
+    from curate.load import load_dataset
+
+    batch = load_dataset(sample_file("support_sft.jsonl")).batch()
+    return {k: v[:300] for k, v in batch.items()}
+
+
+@pytest.mark.parametrize("stage_name", ["hygiene", "structure"])
+def test_same_output_for_one_and_two_workers(stage_name):
+    import curate.content.hygiene  # noqa: F401  (registers the stages)
+    import curate.content.structure  # noqa: F401
+    from curate.stages import STAGES
+
+    stage = STAGES[stage_name]
+    batch = _sample_batch()
+    n = len(batch["id"])
+    cfg = stage.config()
+    assert n >= 100, "sample data too small to split"
+    one = map_row_local(stage.fn, batch, config=cfg, workers=1, progress=Counter(), chunk_rows=n // 4)
+    two_progress = Counter()
+    two = map_row_local(stage.fn, batch, config=cfg, workers=2, progress=two_progress, chunk_rows=n // 4)
+    whole = stage.fn(batch, config=cfg)
+    assert one == whole
+    assert two == whole
+    assert two_progress.rows == n and two_progress.calls >= 4
+
+
+def _tag_rows(batch, *, config):
+    return {"x2": [v * 2 for v in batch["v"]], "pid": [os.getpid()] * len(batch["v"])}
+
+
+def test_order_kept_and_work_shared():
+    batch = {"v": list(range(1000))}
+    out = map_row_local(_tag_rows, batch, config=None, workers=2, chunk_rows=50)
+    assert out["x2"] == [2 * v for v in range(1000)]
+    assert os.getpid() not in out["pid"]  # ran in workers
+
+
+def test_small_input_and_one_worker_stay_in_process():
+    for batch, workers, chunk in [({"v": list(range(10))}, 4, 100), ({"v": list(range(500))}, 1, 50)]:
+        out = map_row_local(_tag_rows, batch, config=None, workers=workers, chunk_rows=chunk)
+        assert set(out["pid"]) == {os.getpid()}
+
+
+def test_empty_input_keeps_columns():
+    assert map_row_local(_tag_rows, {"v": []}, config=None, workers=2) == {"x2": [], "pid": []}
+
+
+_LOADS = {"n": 0, "model": None}
+
+
+def _uses_model(batch, *, config):
+    if _LOADS["model"] is None:  # as curate's module-level model caches do
+        _LOADS["n"] += 1
+        _LOADS["model"] = object()
+    return {"loads": [_LOADS["n"]] * len(batch["v"]), "pid": [os.getpid()] * len(batch["v"])}
+
+
+def test_one_model_load_per_worker_not_per_chunk():
+    out = map_row_local(_uses_model, {"v": list(range(400))}, config=None, workers=2, chunk_rows=20)  # 20 chunks
+    assert set(out["loads"]) == {1}  # every chunk saw the model its process loaded once
+    assert len(set(out["pid"])) <= 2
+
+
+def _fails_on_13(batch, *, config):
+    if 13 in batch["v"]:
+        raise ValueError("boom at 13")
+    return {"v": batch["v"]}
+
+
+def _bad_record(batch, *, config):
+    if 13 in batch["v"]:
+        raise DataError("data.jsonl", "line 14", "no prompt", fix="add a prompt")
+    return {"v": batch["v"]}
+
+
+def _wrong_length(batch, *, config):
+    return {"v": batch["v"][:-1]}
+
+
+@pytest.mark.parametrize("fn,exc,words", [
+    (_fails_on_13, StageFailed, ["stage '_fails_on_13'", "rows 10-19", "ValueError: boom at 13"]),
+    (_bad_record, CurateError, ["data.jsonl, line 14: no prompt", "fix: add a prompt"]),
+    (_wrong_length, StageFailed, ["returned 9 values for column 'v'"]),
+], ids=["worker-exception-named", "bad-input-stays-curate-error", "wrong-row-count"])
+def test_worker_error_surfaces_in_parent(fn, exc, words):
+    with pytest.raises(exc) as info:
+        map_row_local(fn, {"v": list(range(100))}, config=None, workers=2, chunk_rows=10, name=None)
+    for w in words:
+        assert w in str(info.value)
+
+
+def test_every_core_when_workers_is_zero():
+    out = map_row_local(_tag_rows, {"v": list(range(100))}, config=None, workers=0, chunk_rows=10)
+    assert out["x2"] == [2 * v for v in range(100)]
