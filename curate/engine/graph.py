@@ -197,9 +197,9 @@ def with_device(configs: dict, device: str | None) -> dict:
     $CURATE_DEVICE (curate/engine/device.py), which worker processes inherit."""
     if not device:
         return configs
-    from curate.engine.device import ENV, check_device
+    from curate.engine.device import ENV, requested_device
 
-    os.environ[ENV] = check_device(device)
+    os.environ[ENV] = requested_device(device)  # `curate audit --device cuda` checked a GPU is there
     return {n: dataclasses.replace(c, device=device) if dataclasses.is_dataclass(c) and
             "device" in {f.name for f in dataclasses.fields(c)} else c for n, c in configs.items()}
 
