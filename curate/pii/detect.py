@@ -21,7 +21,8 @@ from dataclasses import dataclass, field
 from curate.pii import engine
 from curate.pii.context import KEEP_IN_CODE, code_regions, in_regions, reserved_value
 from curate.pii.phones import find_phones
-from curate.pii.plausible import pattern_plausible, plausible
+from curate.pii import lexicon
+from curate.pii.plausible import _CUE, _SPLIT, _STRIP, PARTICLES, TITLES, _bad, _plain_word, pattern_plausible, plausible
 from curate.pii.recognizers import (Span, boost_with_context, custom_recognizers, digit_count,
                                     presidio_pattern_recognizers)
 from curate.stages import register_stage
@@ -55,6 +56,9 @@ _ACRONYMS = {"SSN", "IBAN", "IP", "API", "URL", "ID", "PIN", "CVV", "OK", "FAQ",
 _WORD = re.compile(r"\S+")
 _LEAD_PUNCT = "\"'([{<*_-#`“‘"
 _SENT_END = ".!?:;\n"
+_BEFORE_OPENER = " \t\"'(" + _LEAD_PUNCT
+# a word as spaCy and plausible() cut it: letters and digits, with inner ' ’ . - (O'Neill, Person1)
+_NAME_PIECE = re.compile(r"[^\W_]+(?:['’.\-][^\W_]+)*")
 
 
 def _stop_words() -> set[str]:
@@ -80,6 +84,11 @@ class PiiDetector:
         self.ner_entities = ents & NER_ENTITIES
         self.nlp = engine.ner_pipeline() if self.ner_entities else None
         self.stop = _stop_words()
+        # NER reads only around words that can anchor a span the name filter keeps (may_anchor_name);
+        # NRP spans bypass that filter, so with NRP (or without the filter) every capitalised word counts
+        self.anchors_only = config.name_filter and "NRP" not in self.ner_entities
+        self.place_openers = frozenset(p.split()[0] for p in lexicon.place_names() if " " in p) \
+            if self.anchors_only else frozenset()
         self.cache: dict[str, tuple[Span, ...]] = {}
 
     # -- patterns ----------------------------------------------------------------------------------
@@ -110,17 +119,8 @@ class PiiDetector:
         k = self.config.ner_window_words
         regions: list[list[int]] = []
         for i, (s, e) in enumerate(words):
-            w = text[s:e].lstrip(_LEAD_PUNCT)
-            if not w or not w[0].isupper() or w == "I" or w.rstrip(".,:;!?)") in _ACRONYMS:
-                continue
-            if any(f.start <= s < f.end for f in found):
-                continue
-            j = s - 1
-            while j >= 0 and text[j] in " \t\"'(":
-                j -= 1
-            opener = j < 0 or text[j] in _SENT_END
-            base = re.split(r"[^\w'’-]", w.lower(), maxsplit=1)[0].replace("’", "'")
-            if opener and (base in self.stop or base.split("'")[0] in self.stop):
+            if not (self._anchors_name(text, words, i, found) if self.anchors_only
+                    else self._capitalised(text, s, e, found)):
                 continue
             a, b = words[max(0, i - k)][0], words[min(len(words) - 1, i + k)][1]
             if regions and a <= regions[-1][1]:
@@ -131,6 +131,58 @@ class PiiDetector:
         if regions and covered >= 0.7 * len(text):
             return [(0, len(text))]
         return [(a, b) for a, b in regions]
+
+    def _capitalised(self, text: str, s: int, e: int, found) -> bool:
+        """The word text[s:e] is capitalised and not a sentence opener that is a stop word
+        ("What", "Thanks"): what NER reads around when every capitalised word counts."""
+        w = text[s:e].lstrip(_LEAD_PUNCT)
+        if not w or not w[0].isupper() or w == "I" or w.rstrip(".,:;!?)") in _ACRONYMS:
+            return False
+        if any(f.start <= s < f.end for f in found):
+            return False
+        return not self._stop_opener(text, s, w, " \t\"'(")
+
+    def _stop_opener(self, text: str, s: int, w: str, skip: str = _BEFORE_OPENER) -> bool:
+        """`w` (at `s`) opens a sentence (after list bullets and quotes) and is a stop word."""
+        j = s - 1
+        while j >= 0 and text[j] in skip:
+            j -= 1
+        base = re.split(r"[^\w'’-]", w.lower(), maxsplit=1)[0].replace("’", "'")
+        return (j < 0 or text[j] in _SENT_END) and (base in self.stop or base.split("'")[0] in self.stop)
+
+    def _anchors_name(self, text: str, words: list, i: int, found) -> bool:
+        """The word words[i] holds a capitalised word that can anchor a name span plausible() keeps.
+
+        plausible() drops a PERSON or LOCATION span unless its first word is a capitalised
+        name-shaped word and (a naming cue precedes it, or a title or particle is in it, or it is a
+        known place, or one of its capitalised words is not a plain English word). So NER need not
+        read around a word that is not name-shaped ("FitLife"), nor around a plain word ("Settings",
+        "Expanded", "Monday") with no cue before it that is neither a title nor the first word of a
+        multi-word place ("United Kingdom"): a kept span holding it also holds a word that does
+        anchor, whose own window covers it. Capitalised words inside a token count too
+        ("forgot...Ali.", "India,baby")."""
+        s, e = words[i]
+        token = text[s:e]
+        for m in _NAME_PIECE.finditer(token):
+            p, at = m.group(), s + m.start()
+            if not p[0].isupper():
+                # "Standard van Tool": plausible() keeps a span with a particle whatever its words
+                if p in PARTICLES and token.strip(_STRIP) == p and i and \
+                        text[words[i - 1][0]:words[i - 1][1]].lstrip(_LEAD_PUNCT)[:1].isupper():
+                    return True
+                continue
+            if p == "I" or p in _ACRONYMS or any(f.start <= at < f.end for f in found):
+                continue
+            if self._stop_opener(text, at, p) or _bad(p, False, True):
+                continue
+            low = p.lower()
+            if low in TITLES or low in PARTICLES or low in self.place_openers:
+                return True
+            if not (_plain_word(p, "PERSON") and _plain_word(p, "LOCATION")):
+                return True
+            if _CUE.search(text[max(0, at - 40):at]):
+                return True
+        return False
 
     def ner(self, texts: list[str], found: list, code: list | None = None) -> list[list[Span]]:
         out: list[list[Span]] = [[] for _ in texts]
