@@ -119,8 +119,12 @@ class PiiDetector:
         k = self.config.ner_window_words
         regions: list[list[int]] = []
         for i, (s, e) in enumerate(words):
-            if not (self._anchors_name(text, words, i, found) if self.anchors_only
-                    else self._capitalised(text, s, e, found)):
+            if self.anchors_only:
+                token = text[s:e]
+                if (token == token.lower() and token.strip(_STRIP) not in PARTICLES) \
+                        or not self._anchors_name(text, words, i, found):  # no capital: no anchor
+                    continue
+            elif not self._capitalised(text, s, e, found):
                 continue
             a, b = words[max(0, i - k)][0], words[min(len(words) - 1, i + k)][1]
             if regions and a <= regions[-1][1]:
