@@ -4,6 +4,7 @@
     python bench/pii_speed.py --before /tmp/before-pii --presidio # + presidio AnalyzerEngine.analyze per text
     python bench/pii_speed.py --sets generated --n 20000          # one set, more texts
     python bench/pii_speed.py --profile                           # cProfile of this checkout's detector
+    python bench/pii_speed.py --before /tmp/before-pii --quality  # P/R of both on pii_eval.py's labelled sets
 
 Text sets (every text field of the records, in file order, first --n texts):
 - code_alpaca, dialogsum, gpteacher_roleplay, gsm8k: ../shared/data (skipped when absent);
@@ -45,6 +46,8 @@ DATASETS = {
     "gpteacher_roleplay": ("gpteacher_roleplay/roleplay-simple-deduped-roleplay-instruct.json", {}),
     "gsm8k": ("gsm8k_alpaca/gsm_8k_train.json", {}),
     "presidio": ("presidio_pii/synth_dataset_v2.json", {"text_field": "full_text"}),
+    "gpteacher_codegen": ("gpteacher_codegen/codegen-instruct.json", {}),
+    "banking77": ("banking77/train.csv", {}),
 }
 DEFAULT_SETS = "code_alpaca,dialogsum,presidio,generated"
 
@@ -173,6 +176,33 @@ def show_diff(texts, a, b, names, limit):
             print(f"    only {names[1]}: {s[2]} {texts[i][s[0]:s[1]]!r} {s[3]} {s[4]} @{s[0]}")
 
 
+def quality(before: Path | None) -> None:
+    """bench/pii_eval.py's span-level P/R tables, the older checkout's detector next to this one's."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("pii_eval", ROOT / "bench" / "pii_eval.py")
+    ev = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(ev)
+    sets = []
+    if ev.SYNTH.exists():
+        sets.append(("presidio synth_dataset_v2", *ev.load_synth(None)))
+    sample = ev.load_sample(None) if ev.ANSWER_KEY.exists() else None
+    if sample:
+        sets.append(("sample_data support_sft (planted PII)", *sample))
+    for name, texts, gold, held in sets:
+        tpath = Path(tempfile.mkstemp(suffix=".json")[1])
+        tpath.write_text(json.dumps(texts))
+        systems = {}
+        if before:
+            systems["before"] = [[tuple(s[:3]) for s in spans] for spans in run_system(before.resolve(), tpath)["spans"]]
+        systems["now"] = [[tuple(s[:3]) for s in spans] for spans in run_system(ROOT, tpath)["spans"]]
+        tpath.unlink()
+        ev.table(f"{name}: all {len(texts)} texts", systems, gold)
+        if not all(held):
+            ev.table(f"{name}: held-out templates ({sum(held)} texts)", systems, gold, held)
+        ev.phone_table(name, systems, texts, gold)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--worker", nargs=4, help=argparse.SUPPRESS)
@@ -182,11 +212,16 @@ def main():
     ap.add_argument("--presidio", action="store_true", help="also time presidio's AnalyzerEngine.analyze per text")
     ap.add_argument("--show", type=int, default=20, help="differing texts printed per set (default 20)")
     ap.add_argument("--profile", action="store_true", help="cProfile this checkout's detector instead")
+    ap.add_argument("--quality", action="store_true",
+                    help="with --before: precision/recall of both detectors on the labelled sets of bench/pii_eval.py")
     args = ap.parse_args()
     if args.worker:
         worker(*args.worker)
         return
     sys.path.insert(0, str(ROOT))
+    if args.quality:
+        quality(args.before)
+        return
     rows = []
     for name in args.sets.split(","):
         texts = load_set(name, args.n)

@@ -2,11 +2,17 @@
 
 Why it is ~10x faster than `AnalyzerEngine.analyze` per text (see BENCHMARKS.md, bench/pii_eval.py):
 1. spaCy runs only its NER component (engine.ner_pipeline), through `nlp.pipe` in batches.
-2. NER only sees the parts of a text that can hold a name or a place: a window of words around
-   each capitalised word that is not just a capitalised sentence opener ("What", "Thanks"); a text
-   with no capital letter at all (typed in lower case) is read whole.
+2. NER only sees the parts of a text that can hold a name or a place the name filter keeps
+   (plausible.py): a window of words around each capitalised word that can anchor such a span
+   (`_anchors_name`: not a plain English word, or a title, a particle, the first word of a place
+   like "United Kingdom", or a word after a naming cue like "Dear"). Plain capitalised words
+   ("Expanded", "Settings", "Monday") and stop-word sentence openers ("What", "Thanks") cost no
+   NER; a text with no capital letter at all (typed in lower case) is read whole.
    en_core_web_sm's NER looks at most 4 tokens either side (4 CNN layers of window 1), so a
    window of 4 words either side gives (nearly) the same entities; texts with no such word skip NER.
+   With NRP asked for, or the name filter off, every capitalised non-opener word counts.
+   This gate is what made the stage ~4.5x faster on SFT-like text (issue 15, bench/pii_speed.py):
+   NER was ~95% of its time, and plain capitalised words ~80% of what NER read.
 3. Pattern recognizers run on every text but each behind a C-speed pre-check (recognizers.py).
 4. Results are cached per distinct text: a system prompt repeated in 10,000 chats is scanned once.
 5. Code is not read by NER at all (context.py): nothing in code is personal data, so the windows
@@ -86,9 +92,9 @@ class PiiDetector:
         self.stop = _stop_words()
         # NER reads only around words that can anchor a span the name filter keeps (may_anchor_name);
         # NRP spans bypass that filter, so with NRP (or without the filter) every capitalised word counts
-        self.anchors_only = config.name_filter and "NRP" not in self.ner_entities
+        self.anchors_only = bool(self.ner_entities) and config.name_filter and "NRP" not in self.ner_entities
         self.place_openers = frozenset(p.split()[0] for p in lexicon.place_names() if " " in p) \
-            if self.anchors_only else frozenset()
+            if self.anchors_only else frozenset()  # "united" (Kingdom), "new" (Zealand): plain words that open a place
         self.cache: dict[str, tuple[Span, ...]] = {}
 
     # -- patterns ----------------------------------------------------------------------------------
@@ -284,7 +290,7 @@ def get_detector(config: PiiConfig) -> PiiDetector:
     return _DETECTORS[key]
 
 
-@register_stage("pii", config=PiiConfig, columns=("pii_spans",), row_local=True, version="8")
+@register_stage("pii", config=PiiConfig, columns=("pii_spans",), row_local=True, version="9")
 def pii(batch: dict[str, list], *, config: PiiConfig) -> dict[str, list]:
     """PII spans (presidio + secret recognizers) in every text field, with offsets into that field."""
     det = get_detector(config)
