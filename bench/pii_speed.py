@@ -48,6 +48,7 @@ DATASETS = {
     "presidio": ("presidio_pii/synth_dataset_v2.json", {"text_field": "full_text"}),
     "gpteacher_codegen": ("gpteacher_codegen/codegen-instruct.json", {}),
     "banking77": ("banking77/train.csv", {}),
+    "sample_data": ("sample_data/support_sft.jsonl", {}),  # in the repository
 }
 DEFAULT_SETS = "code_alpaca,dialogsum,presidio,generated"
 
@@ -111,7 +112,7 @@ def load_set(name: str, n: int) -> list[str] | None:
     if name == "generated":
         return generated_texts(n)
     rel, opts = DATASETS[name]
-    path = SHARED / rel
+    path = ROOT / rel if name == "sample_data" else SHARED / rel
     if not path.exists():
         print(f"skipping {name}: {path} is not on this machine")
         return None
