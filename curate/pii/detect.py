@@ -2,11 +2,17 @@
 
 Why it is ~10x faster than `AnalyzerEngine.analyze` per text (see BENCHMARKS.md, bench/pii_eval.py):
 1. spaCy runs only its NER component (engine.ner_pipeline), through `nlp.pipe` in batches.
-2. NER only sees the parts of a text that can hold a name or a place: a window of words around
-   each capitalised word that is not just a capitalised sentence opener ("What", "Thanks"); a text
-   with no capital letter at all (typed in lower case) is read whole.
+2. NER only sees the parts of a text that can hold a name or a place the name filter keeps
+   (plausible.py): a window of words around each capitalised word that can anchor such a span
+   (`_anchors_name`: not a plain English word, or a title, a particle, the first word of a place
+   like "United Kingdom", or a word after a naming cue like "Dear"). Plain capitalised words
+   ("Expanded", "Settings", "Monday") and stop-word sentence openers ("What", "Thanks") cost no
+   NER; a text with no capital letter at all (typed in lower case) is read whole.
    en_core_web_sm's NER looks at most 4 tokens either side (4 CNN layers of window 1), so a
    window of 4 words either side gives (nearly) the same entities; texts with no such word skip NER.
+   With NRP asked for, or the name filter off, every capitalised non-opener word counts.
+   This gate is what made the stage ~4.5x faster on SFT-like text (issue 15, bench/pii_speed.py):
+   NER was ~95% of its time, and plain capitalised words ~80% of what NER read.
 3. Pattern recognizers run on every text but each behind a C-speed pre-check (recognizers.py).
 4. Results are cached per distinct text: a system prompt repeated in 10,000 chats is scanned once.
 5. Code is not read by NER at all (context.py): nothing in code is personal data, so the windows
@@ -21,7 +27,8 @@ from dataclasses import dataclass, field
 from curate.pii import engine
 from curate.pii.context import KEEP_IN_CODE, code_regions, in_regions, reserved_value
 from curate.pii.phones import find_phones
-from curate.pii.plausible import pattern_plausible, plausible
+from curate.pii import lexicon
+from curate.pii.plausible import _CUE, _SPLIT, _STRIP, PARTICLES, TITLES, _bad, _plain_word, pattern_plausible, plausible
 from curate.pii.recognizers import (Span, boost_with_context, custom_recognizers, digit_count,
                                     presidio_pattern_recognizers)
 from curate.stages import register_stage
@@ -55,6 +62,9 @@ _ACRONYMS = {"SSN", "IBAN", "IP", "API", "URL", "ID", "PIN", "CVV", "OK", "FAQ",
 _WORD = re.compile(r"\S+")
 _LEAD_PUNCT = "\"'([{<*_-#`“‘"
 _SENT_END = ".!?:;\n"
+_BEFORE_OPENER = " \t\"'(" + _LEAD_PUNCT
+# a word as spaCy and plausible() cut it: letters and digits, with inner ' ’ . - (O'Neill, Person1)
+_NAME_PIECE = re.compile(r"[^\W_]+(?:['’.\-][^\W_]+)*")
 
 
 def _stop_words() -> set[str]:
@@ -80,6 +90,11 @@ class PiiDetector:
         self.ner_entities = ents & NER_ENTITIES
         self.nlp = engine.ner_pipeline() if self.ner_entities else None
         self.stop = _stop_words()
+        # NER reads only around words that can anchor a span the name filter keeps (may_anchor_name);
+        # NRP spans bypass that filter, so with NRP (or without the filter) every capitalised word counts
+        self.anchors_only = bool(self.ner_entities) and config.name_filter and "NRP" not in self.ner_entities
+        self.place_openers = frozenset(p.split()[0] for p in lexicon.place_names() if " " in p) \
+            if self.anchors_only else frozenset()  # "united" (Kingdom), "new" (Zealand): plain words that open a place
         self.cache: dict[str, tuple[Span, ...]] = {}
 
     # -- patterns ----------------------------------------------------------------------------------
@@ -110,17 +125,12 @@ class PiiDetector:
         k = self.config.ner_window_words
         regions: list[list[int]] = []
         for i, (s, e) in enumerate(words):
-            w = text[s:e].lstrip(_LEAD_PUNCT)
-            if not w or not w[0].isupper() or w == "I" or w.rstrip(".,:;!?)") in _ACRONYMS:
-                continue
-            if any(f.start <= s < f.end for f in found):
-                continue
-            j = s - 1
-            while j >= 0 and text[j] in " \t\"'(":
-                j -= 1
-            opener = j < 0 or text[j] in _SENT_END
-            base = re.split(r"[^\w'’-]", w.lower(), maxsplit=1)[0].replace("’", "'")
-            if opener and (base in self.stop or base.split("'")[0] in self.stop):
+            if self.anchors_only:
+                token = text[s:e]
+                if (token == token.lower() and token.strip(_STRIP) not in PARTICLES) \
+                        or not self._anchors_name(text, words, i, found):  # no capital: no anchor
+                    continue
+            elif not self._capitalised(text, s, e, found):
                 continue
             a, b = words[max(0, i - k)][0], words[min(len(words) - 1, i + k)][1]
             if regions and a <= regions[-1][1]:
@@ -131,6 +141,58 @@ class PiiDetector:
         if regions and covered >= 0.7 * len(text):
             return [(0, len(text))]
         return [(a, b) for a, b in regions]
+
+    def _capitalised(self, text: str, s: int, e: int, found) -> bool:
+        """The word text[s:e] is capitalised and not a sentence opener that is a stop word
+        ("What", "Thanks"): what NER reads around when every capitalised word counts."""
+        w = text[s:e].lstrip(_LEAD_PUNCT)
+        if not w or not w[0].isupper() or w == "I" or w.rstrip(".,:;!?)") in _ACRONYMS:
+            return False
+        if any(f.start <= s < f.end for f in found):
+            return False
+        return not self._stop_opener(text, s, w, " \t\"'(")
+
+    def _stop_opener(self, text: str, s: int, w: str, skip: str = _BEFORE_OPENER) -> bool:
+        """`w` (at `s`) opens a sentence (after list bullets and quotes) and is a stop word."""
+        j = s - 1
+        while j >= 0 and text[j] in skip:
+            j -= 1
+        base = re.split(r"[^\w'’-]", w.lower(), maxsplit=1)[0].replace("’", "'")
+        return (j < 0 or text[j] in _SENT_END) and (base in self.stop or base.split("'")[0] in self.stop)
+
+    def _anchors_name(self, text: str, words: list, i: int, found) -> bool:
+        """The word words[i] holds a capitalised word that can anchor a name span plausible() keeps.
+
+        plausible() drops a PERSON or LOCATION span unless its first word is a capitalised
+        name-shaped word and (a naming cue precedes it, or a title or particle is in it, or it is a
+        known place, or one of its capitalised words is not a plain English word). So NER need not
+        read around a word that is not name-shaped ("FitLife"), nor around a plain word ("Settings",
+        "Expanded", "Monday") with no cue before it that is neither a title nor the first word of a
+        multi-word place ("United Kingdom"): a kept span holding it also holds a word that does
+        anchor, whose own window covers it. Capitalised words inside a token count too
+        ("forgot...Ali.", "India,baby")."""
+        s, e = words[i]
+        token = text[s:e]
+        for m in _NAME_PIECE.finditer(token):
+            p, at = m.group(), s + m.start()
+            if not p[0].isupper():
+                # "Standard van Tool": plausible() keeps a span with a particle whatever its words
+                if p in PARTICLES and token.strip(_STRIP) == p and i and \
+                        text[words[i - 1][0]:words[i - 1][1]].lstrip(_LEAD_PUNCT)[:1].isupper():
+                    return True
+                continue
+            if p == "I" or p in _ACRONYMS or any(f.start <= at < f.end for f in found):
+                continue
+            if self._stop_opener(text, at, p) or _bad(p, False, True):
+                continue
+            low = p.lower()
+            if low in TITLES or low in PARTICLES or low in self.place_openers:
+                return True
+            if not (_plain_word(p, "PERSON") and _plain_word(p, "LOCATION")):
+                return True
+            if _CUE.search(text[max(0, at - 40):at]):
+                return True
+        return False
 
     def ner(self, texts: list[str], found: list, code: list | None = None) -> list[list[Span]]:
         out: list[list[Span]] = [[] for _ in texts]
@@ -228,7 +290,7 @@ def get_detector(config: PiiConfig) -> PiiDetector:
     return _DETECTORS[key]
 
 
-@register_stage("pii", config=PiiConfig, columns=("pii_spans",), row_local=True, version="8")
+@register_stage("pii", config=PiiConfig, columns=("pii_spans",), row_local=True, version="9")
 def pii(batch: dict[str, list], *, config: PiiConfig) -> dict[str, list]:
     """PII spans (presidio + secret recognizers) in every text field, with offsets into that field."""
     det = get_detector(config)

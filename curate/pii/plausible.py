@@ -12,7 +12,9 @@ none of them held a name. A span is kept unless one of these says it is not a na
 - a menu path: a ">" right before or after it ("Settings > Security");
 - vocabulary: every word is a common English word (lexicon.common_words) that is not also a
   common given name or surname, or (LOCATION) a known place name: "Standard", "Savings Pots"
-  go; "Grace Young", "Germany", "Maria Moreno", "Austin" stay;
+  go; "Grace Young", "Germany", "Maria Moreno", "Austin" stay; in text that uses capitals, a
+  word in lower case counts as plain ("Settings anderson": a name there is written capitalised),
+  which is also what lets the NER gate (detect.py) skip plain capitalised words;
 - a one-word name the same text also writes in lower case ("The Wolf howled ... the wolf"), a
   span holding an acronym that is not a post-nominal ("Raspberry Pi OS", but "Kevin Veitonen
   II"), or a one-word name listed with capitalised plain words ("Twitter, Instagram and
@@ -132,8 +134,8 @@ def plausible(text: str, start: int, end: int, entity: str, *, lowercase_text: b
     titled = len(core) < len(words) and entity == "PERSON"
     known_place = entity == "LOCATION" and " ".join(core).lower() in lexicon.place_names()  # "United Kingdom"
     if not titled and not known_place and not _CUE.search(text[max(0, toks[0][0] - 40):toks[0][0]]):
-        if all(_plain_word(w, entity) for w in core):
-            return None
+        if all(_plain_word(w, entity) or (not lowercase_text and w[:1].islower()) for w in core):
+            return None  # plain words; in text that uses capitals a word in lower case is not a name either
     return toks[0][0], toks[-1][1]
 
 

@@ -192,3 +192,56 @@ def test_records_without_planted_pii_are_not_flagged(sample_spans):
                 flagged_answers.add(rid)
     assert flagged_answers == set()
     assert len(flagged_any) == 10 and values == {("PERSON", "Brightmart"), ("PERSON", "Quickship")}, values
+
+
+# ---- the NER gate reads only around words that can anchor a kept name (issue 15: PII speed) -------
+
+@pytest.mark.parametrize("text", [
+    "Expanded coverage applies. Standard plans renew on Monday.",  # plain sentence openers
+    "Open Settings, then Billing, and choose Premium.",  # plain words of a product
+    "#Person1#: Hello, how are you?\n#Person2#: Fine, thanks.",  # DialogSum speaker tags
+    "Use FitLife or PayPal to pay.",  # camel case cannot start a name
+], ids=["plain-openers", "ui-words", "speaker-tags", "camel-case"])
+def test_ner_skips_text_whose_capitals_cannot_anchor_a_name(text):
+    assert real_detector().ner_regions(text) == []
+
+
+@pytest.mark.parametrize("text, word", [
+    ("The parcel is for Kwame, who lives upstairs.", "Kwame"),  # not a plain word
+    ("We ship to the United Kingdom only.", "United"),  # opens a multi-word place
+    ("Please ask Dr. Standard about it.", "Dr"),  # a title
+    ("A letter for Dear Hope arrived.", "Hope"),  # a naming cue before a plain word ("dear")
+    ("The Standard van Tool family wrote.", "van"),  # a particle after a capitalised word
+    ("I don't know your name.\nOh, sorry. I forgot...Ali.", "Ali"),  # inside a token
+    ("Come with me to India,baby, tonight.", "India"),  # inside a token
+], ids=["name", "united-kingdom", "title", "cue", "particle", "after-dots", "before-comma"])
+def test_ner_reads_around_words_that_can_anchor_a_name(text, word):
+    regions = real_detector().ner_regions(text)
+    at = text.index(word)
+    assert any(a <= at < b for a, b in regions), regions
+
+
+GATE_TEXTS = NER_TEXTS + [
+    "Expanded coverage applies. Maria Lopez signed it on Monday in Madrid.",
+    "Go to Settings > Security. Thanks, Henrik Larsson",
+    "#Person1#: Hi, Mr. Smith. Is Jenny coming?\n#Person2#: Yes, she is.",
+    "We ship to the United Kingdom and to New Zealand. Dear Hope, your order is ready.",
+]
+
+
+def test_gated_ner_keeps_every_name_whole_text_ner_keeps():
+    gated = real_detector()
+    whole = PiiDetector(PiiConfig(gate_ner=False))
+    assert gated.detect(GATE_TEXTS) == whole.detect(GATE_TEXTS)
+
+
+def test_a_lower_case_word_does_not_make_a_span_a_name_in_text_with_capitals():
+    """"Settings anderson": NER tags a plain capitalised word and the lower-case word after it;
+    in text that writes names capitalised, "anderson" is not one (in text typed in lower case it may be)."""
+    from curate.pii.plausible import plausible
+
+    text = "Influence body national link west brief Settings anderson quebec."
+    at = text.index("Settings")
+    assert plausible(text, at, at + len("Settings anderson"), "PERSON", lowercase_text=False) is None
+    low = "my name is olga krylova"
+    assert plausible(low, 11, 23, "PERSON", lowercase_text=True) == (11, 23)
