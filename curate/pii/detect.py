@@ -43,11 +43,11 @@ NER_ENTITIES = {"PERSON", "LOCATION", "DATE_TIME", "NRP"}
 class PiiConfig:
     entities: list[str] = field(default_factory=lambda: list(DEFAULT_ENTITIES))  # DATE_TIME, NRP available, off by default (noisy)
     score_threshold: float = 0.4  # spans scoring below are dropped (presidio's scores: regex 0.05-1.0, spaCy 0.85)
-    batch_size: int = 256  # texts per nlp.pipe batch
-    n_process: int = 1  # spaCy worker processes; 2 helps only on an otherwise idle 2+-core machine
+    batch_size: int = field(default=256, metadata={"cache": False})  # texts per nlp.pipe batch (speed only)
+    n_process: int = field(default=1, metadata={"cache": False})  # spaCy worker processes (speed only)
     ner_window_words: int = 4  # words kept either side of a candidate name for NER (the model sees +-4 tokens)
     gate_ner: bool = True  # False: NER reads every whole text (slower, same entities; for checking the gate)
-    cache_size: int = 200_000  # distinct texts whose spans are kept in memory
+    cache_size: int = field(default=200_000, metadata={"cache": False})  # distinct texts whose spans are kept in memory
     name_filter: bool = True  # drop NER PERSON/LOCATION spans that are UI words, not names (plausible.py)
 
 
@@ -290,7 +290,7 @@ def get_detector(config: PiiConfig) -> PiiDetector:
     return _DETECTORS[key]
 
 
-@register_stage("pii", config=PiiConfig, columns=("pii_spans",), row_local=True, version="9")
+@register_stage("pii", config=PiiConfig, columns=("pii_spans",), row_local=True)
 def pii(batch: dict[str, list], *, config: PiiConfig) -> dict[str, list]:
     """PII spans (presidio + secret recognizers) in every text field, with offsets into that field."""
     det = get_detector(config)
