@@ -94,7 +94,7 @@ def run_gate(cands: list[dict], ds, vecs: np.ndarray, cand_vecs: np.ndarray, *, 
     A candidate: {"record": canonical record, "source": index into ds, "edited": {field name: (old, new)},
     "unfinished": bool}. `vecs`/`cand_vecs`/`eval_vecs`: prompt embeddings (unit vectors).
     """
-    from curate.augment.protect import protected_parts
+    from curate.augment.protect import changed_protected
     from curate.dedup.minhash import shingle_sets
     from curate.dedup.normalize import normalize
     from curate.dedup.pairs import similar_pairs
@@ -165,9 +165,8 @@ def run_gate(cands: list[dict], ds, vecs: np.ndarray, cand_vecs: np.ndarray, *, 
             v = verdict("truncated", f"the model stopped at its limit of {x['unfinished']} new tokens")
         if v is None:
             for name, (old, new) in x["edited"].items():
-                if protected_parts(old) != protected_parts(new):
-                    lost = sorted(set(protected_parts(old)) - set(protected_parts(new)))
-                    added = sorted(set(protected_parts(new)) - set(protected_parts(old)))
+                lost, added = changed_protected(old, new)
+                if lost or added:
                     v = verdict("protected_changed", f"{name}: lost {lost[:3]}, added {added[:3]}")
                     break
         if v is None and e:

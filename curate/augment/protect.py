@@ -5,7 +5,7 @@ stage's code regions: fenced, inline and code lines), URLs, e-mail addresses, pl
 ({name}, {{var}}, <MASK>, [NAME], %s, $VAR), quoted spans ("...", '...', “...”), and every token
 holding a digit (an answer's numbers must stay right) or code-like punctuation (snake_case,
 dotted.names, call()). What is protected is also what a generated record must keep verbatim:
-`protected_parts` is compared between a candidate and its source by the gate.
+`changed_protected` compares a candidate with its source for the gate.
 """
 
 from __future__ import annotations
@@ -65,5 +65,20 @@ def pieces(text: str) -> list[Piece]:
 
 
 def protected_parts(text: str) -> list[str]:
-    """The protected spans of `text`, sorted: a rewrite must keep exactly these."""
-    return sorted(text[a:b].strip() for a, b in protected_spans(text))
+    """The pattern-protected spans of `text` (numbers, URLs, placeholders, quotes...), sorted."""
+    return sorted(m.group().strip() for m in _PROTECTED.finditer(text))
+
+
+def changed_protected(old: str, new: str) -> tuple[list[str], list[str]]:
+    """(protected parts of `old` that `new` lost, protected parts `new` added); both empty: a faithful rewrite.
+
+    Pattern spans must match exactly; each code region of `old` must appear verbatim in `new` (whether
+    a line of `new` reads as code is not compared: a plain-word edit can tip that heuristic).
+    """
+    from collections import Counter
+
+    from curate.pii.context import code_regions
+
+    a, b = Counter(protected_parts(old)), Counter(protected_parts(new))
+    lost = sorted((a - b).elements()) + [old[x:y].strip() for x, y in code_regions(old) if old[x:y].strip() not in new]
+    return lost, sorted((b - a).elements())
