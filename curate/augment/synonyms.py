@@ -7,7 +7,8 @@ so the candidates come from the sentence embedder already installed (all-MiniLM-
 - the vocabulary is the whole-word entries of the embedder's own tokenizer (WordPiece: ~21k
   English words of 3+ letters, stop words left out), embedded once as single words and cached;
 - a word's synonyms are the vocabulary words at cosine >= `min_similarity` to it, less its own
-  morphological family (the same first 4 letters: "cancel" / "cancellation", "arrive" / "arrived")
+  morphological family (the same Porter stem or first 4 letters: "use" / "using", "cancel" /
+  "cancellation")
   and less words of another inflection ("quickly" takes "rapidly", not "fast"; "arrived" takes
   "delivered", not "deliver"), best first, at most `top`.
 What this gets wrong, as WordNet-based EDA does too: no word-sense choice, and a neighbour in
@@ -34,16 +35,24 @@ def stop_words() -> frozenset[str]:
 def inflection(word: str) -> str:
     """The inflectional ending class of a lower-case word: ing, ed, ly, s, or '' (none)."""
     for end in ("ing", "ed", "ly"):
-        if word.endswith(end) and len(word) > len(end) + 2:
+        if word.endswith(end) and len(word) > len(end) + 1:
             return end
     if word.endswith("s") and not word.endswith(("ss", "us", "is")) and len(word) > 3:
         return "s"
     return ""
 
 
+@lru_cache(maxsize=200_000)
+def stem(word: str) -> str:
+    from nltk.stem.porter import PorterStemmer  # rules only: no data download
+
+    return PorterStemmer().stem(word)
+
+
 def same_family(a: str, b: str) -> bool:
+    """Morphological relatives: the same Porter stem ("use" / "using") or the same first 4 letters."""
     n = min(4, len(a), len(b))
-    return a[:n] == b[:n]
+    return a[:n] == b[:n] or stem(a) == stem(b)
 
 
 @dataclass

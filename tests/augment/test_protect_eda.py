@@ -90,3 +90,31 @@ def test_thesaurus_drops_its_own_family_other_inflections_and_far_words():
 def test_changed_protected(old, new, lost, added):
     got_lost, got_added = changed_protected(old, new)
     assert bool(got_lost) is lost and bool(got_added) is added, (got_lost, got_added)
+
+
+@pytest.mark.parametrize("op", ["delete", "swap"])
+def test_negations_are_never_deleted_or_moved(op):
+    text = "the top-up did not go through and I can't see it"
+    for seed in range(40):
+        new, _ = eda.edit(text, op, seed=seed, thesaurus=TABLE, alpha=0.3)
+        words = new.split()
+        assert "not" in words and "can't" in words
+        if op == "swap":
+            assert text.split().index("not") == words.index("not") and text.split().index("can't") == words.index("can't")
+
+
+def test_deletion_removes_at_most_n_words():
+    text = "I want to delete my account. How do I do this?"
+    for seed in range(40):
+        new, edits = eda.edit(text, "delete", seed=seed, thesaurus=TABLE, alpha=0.1)
+        assert len(edits) == 1 and len(new.split()) == len(text.split()) - 1, (seed, new)
+
+
+def test_short_texts_lose_no_word():
+    assert eda.edit("card stolen", "delete", seed=0, thesaurus=TABLE) == ("card stolen", [])
+
+
+def test_thesaurus_family_uses_the_porter_stem():
+    from curate.augment.synonyms import same_family
+
+    assert same_family("using", "use") and same_family("cancel", "cancellation") and not same_family("purchase", "buyer")
