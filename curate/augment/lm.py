@@ -1,23 +1,27 @@
 """Paraphrases from a local causal LM: Gemma 3 270M from its package by default, any local model by path.
 
-The model is asked, through its chat template when it has one, to rewrite the text in other words
-keeping its meaning and every number, name and quoted part; K samples per text (temperature 0.8,
-top-p 0.95), seeded per text so a run is reproducible. The first paragraph of a sample is the
-paraphrase (small models add a second one of commentary). A sample that reached the token limit
+The model continues a two-example pattern (text -> the same request in other words, numbers and
+names kept); K samples per text (temperature 0.8, top-p 0.95), seeded per text so a run is
+reproducible. The first line of a sample is the paraphrase (the model goes on with a new "Text:"). A sample that reached the token limit
 without ending is marked unfinished and the gate rejects it as truncated. Nothing is downloaded.
 """
 
 from __future__ import annotations
 
-INSTRUCTION = ("Rewrite the following text in other words. Keep its meaning, and keep every number, name and "
-               "quoted part exactly as it is. Reply with the rewritten text only.\n\nText: {text}")
-PLAIN = "Text: {text}\nThe same text in other words:"
+# Few-shot, plain text: Gemma 3 270M as packaged echoed an instruction given through its chat template
+# (the instruction itself came back as the "paraphrase"); two worked examples make the task a pattern
+# to continue, which base and instruction-tuned models both follow.
+FEW_SHOT = ("Each text is followed by the same request in other words, with every number and name kept.\n\n"
+            "Text: How do I reset my password?\nIn other words: What should I do to set a new password?\n\n"
+            "Text: I paid 20 dollars for shipping to Anna but it has not arrived.\n"
+            "In other words: My delivery to Anna, which cost me 20 dollars, still hasn't come.\n\n"
+            "Text: {text}\nIn other words:")
 
 
 def _clean(out: str, source: str) -> str:
     out = out.strip()
-    if "\n\n" in out and "\n\n" not in source:
-        out = out.split("\n\n", 1)[0].strip()
+    if "\n" in out and "\n" not in source:
+        out = out.split("\n", 1)[0].strip()
     for lead in ("Rewritten text:", "Rewrite:", "Paraphrase:", "Text:"):
         if out.lower().startswith(lead.lower()):
             out = out[len(lead):].strip()
@@ -36,11 +40,7 @@ class Paraphraser:
         self.seed, self.temperature, self.top_p, self.max_new_tokens = seed, temperature, top_p, max_new_tokens
 
     def prompt_ids(self, text: str) -> list[int]:
-        if getattr(self.tok, "chat_template", None):
-            ids = self.tok.apply_chat_template([{"role": "user", "content": INSTRUCTION.format(text=text)}],
-                                               add_generation_prompt=True, tokenize=True)
-            return list(ids["input_ids"] if hasattr(ids, "keys") else ids)
-        return self.tok((self.tok.bos_token or "") + PLAIN.format(text=text), add_special_tokens=False)["input_ids"]
+        return self.tok((self.tok.bos_token or "") + FEW_SHOT.format(text=text), add_special_tokens=False)["input_ids"]
 
     def paraphrase(self, text: str, k: int, *, seed: int) -> list[tuple[str, list[str], int]]:
         """k (paraphrase, ops, unfinished token limit or 0) for `text`."""
@@ -50,21 +50,32 @@ class Paraphraser:
         n_src = len(self.tok(text, add_special_tokens=False)["input_ids"])
         limit = min(self.max_new_tokens, 2 * n_src + 16)
         torch.manual_seed(self.seed * 7919 + seed)
+        stops = self._stop_ids() + (self._newline_ids() if "\n" not in text else [])
         with torch.inference_mode():
             gen = self.net.generate(torch.tensor([ids]), attention_mask=torch.ones(1, len(ids), dtype=torch.long),
                                     do_sample=True, temperature=self.temperature, top_p=self.top_p,
                                     max_new_tokens=limit, num_return_sequences=k,
-                                    pad_token_id=self.tok.pad_token_id, eos_token_id=self._stop_ids())
+                                    pad_token_id=self.tok.pad_token_id, eos_token_id=stops)
         out = []
-        stops = set(self._stop_ids())
+        stops = set(stops)
         for row in gen[:, len(ids):].tolist():
             ended = any(t in stops for t in row)
             if ended:
                 row = row[:min(row.index(t) for t in stops if t in row)]
-            para = _clean(self.tok.decode(row, skip_special_tokens=True), text)
+            raw = self.tok.decode(row, skip_special_tokens=True)
+            # the pattern's next example starting ends the paraphrase as well as an end token does
+            ended = ended or ("\n" in raw.strip() and "\n" not in text)
+            para = _clean(raw, text)
             out.append((para, [f"paraphrase by {self.name} (temperature {self.temperature}, seed {seed})"],
                         0 if ended else limit))
         return out
+
+    def _newline_ids(self) -> list[int]:
+        """Tokens holding a line break: the end of a one-line paraphrase (the pattern's next example)."""
+        if not hasattr(self, "_nl"):
+            toks = self.tok.convert_ids_to_tokens(list(range(len(self.tok))))
+            self._nl = [i for i, t in enumerate(toks) if t and ("\n" in t or t in ("<0x0A>", "Ċ"))]
+        return self._nl
 
     def _stop_ids(self) -> list[int]:
         ids = [self.tok.eos_token_id] if self.tok.eos_token_id is not None else []
