@@ -40,7 +40,7 @@ def _manifest(out):
 
 def test_thin_label_grows_and_output_marks_generated_rows(tmp_path, intents, table):
     out = tmp_path / "aug"
-    assert main(["augment", str(intents), "--out", str(out), "--model", "hashing", "--rules", "none", "--k", "3"]) == 0
+    assert main(["augment", str(intents), "--out", str(out), "--model", "hashing", "--rules", "none", "--method", "eda", "--k", "3"]) == 0
     rows = list(csv.DictReader((out / "augmented.csv").open()))
     assert list(rows[0]) == ["text", "label", "curate_generated"]
     assert [r["text"] for r in rows[:9]] == PASSWORD + CARD and all(r["curate_generated"] == "" for r in rows[:9])
@@ -71,7 +71,7 @@ def test_sft_edits_only_the_instruction_and_keeps_its_numbers(tmp_path, table):
                                     "how do i reset my password", "my password expired"])]
     data.write_text("".join(json.dumps(r) + "\n" for r in rows))
     out = tmp_path / "aug"
-    assert main(["augment", str(data), "--out", str(out), "--model", "hashing", "--rules", "none", "--only", "all",
+    assert main(["augment", str(data), "--out", str(out), "--model", "hashing", "--rules", "none", "--method", "eda", "--only", "all",
                  "--per-record", "1"]) == 0
     got = [json.loads(x) for x in (out / "augmented.jsonl").read_text().splitlines()]
     src = {r["id"]: r for r in rows}
@@ -88,7 +88,7 @@ def test_sft_edits_only_the_instruction_and_keeps_its_numbers(tmp_path, table):
 
 def test_refuses_to_write_over_an_earlier_augment(tmp_path, intents, capsys):
     out = tmp_path / "aug"
-    args = ["augment", str(intents), "--out", str(out), "--model", "hashing", "--rules", "none"]
+    args = ["augment", str(intents), "--out", str(out), "--model", "hashing", "--rules", "none", "--method", "eda"]
     assert main(args) == 0
     before = (out / "augmented.csv").read_text()
     assert main(args) == 2
@@ -101,7 +101,7 @@ def test_refuses_to_write_over_an_earlier_augment(tmp_path, intents, capsys):
     (["--alpha", "0.9"], "--alpha 0.9"),
 ], ids=["zero-per-record", "zero-k", "alpha-too-big"])
 def test_bad_usage_exits_2_with_the_fix(tmp_path, intents, capsys, extra, message):
-    assert main(["augment", str(intents), "--out", str(tmp_path / "o"), "--model", "hashing", "--rules", "none",
+    assert main(["augment", str(intents), "--out", str(tmp_path / "o"), "--model", "hashing", "--rules", "none", "--method", "eda",
                  *extra]) == 2
     err = capsys.readouterr().err
     assert message in err and "fix:" in err
@@ -110,7 +110,7 @@ def test_bad_usage_exits_2_with_the_fix(tmp_path, intents, capsys, extra, messag
 def test_bad_record_exits_2_naming_file_and_record(tmp_path, capsys):
     data = tmp_path / "bad.jsonl"
     data.write_text('{"text": "ok", "label": "a"}\n{"text": "broken", "label": \n')
-    assert main(["augment", str(data), "--out", str(tmp_path / "o"), "--model", "hashing", "--rules", "none"]) == 2
+    assert main(["augment", str(data), "--out", str(tmp_path / "o"), "--model", "hashing", "--rules", "none", "--method", "eda"]) == 2
     err = capsys.readouterr().err
     assert "bad.jsonl" in err and "line 2" in err
 
@@ -119,6 +119,13 @@ def test_no_thin_group_generates_nothing_and_says_so(tmp_path, capsys):
     data = tmp_path / "even.csv"
     data.write_text("text,label\nreset password,a\nforgot password,a\nlost card,b\nstolen card,b\n")
     out = tmp_path / "o"
-    assert main(["augment", str(data), "--out", str(out), "--model", "hashing", "--rules", "none"]) == 0
+    assert main(["augment", str(data), "--out", str(out), "--model", "hashing", "--rules", "none", "--method", "eda"]) == 0
     assert "pass --only all" in capsys.readouterr().err
     assert json.loads((out / "augment.json").read_text())["generated"] == 0
+
+
+def test_method_has_no_default(tmp_path, intents, capsys):
+    # neither method improved the Banking77 bench, so the user chooses one (bench/augment.py)
+    with pytest.raises(SystemExit) as e:
+        main(["augment", str(intents), "--out", str(tmp_path / "o"), "--model", "hashing", "--rules", "none"])
+    assert e.value.code == 2 and "--method" in capsys.readouterr().err
