@@ -116,6 +116,13 @@ def run(args) -> int:
     if s["groups_grown"] == 0:
         err_console.print(f"no group is thin (every group has at least the median of {s['median_group_size']:g} "
                           "records): nothing generated; pass --only all to grow every group", markup=False)
+    if s["method"] == "eda" and s["grouped_by"] == "topic" and s["accepted"]:
+        # GSM8K, read by hand: the word-space thesaurus offers antonyms and co-hyponyms ("years" ->
+        # "months", "selling" -> "buying", "odd" -> "strange"), and a prompt so edited asks for another
+        # answer than the one it keeps; no check here can tell.
+        err_console.print("eda on prompt/answer records: a synonym edit can change what the prompt asks while the "
+                          "answer stays the same; read the accepted records in the manifest before training on them",
+                          style="yellow", markup=False)
     if "original_label_agreement" in s:
         console.print(f"label vote: {s['original_label_agreement']:.0%} of the original records agree with their "
                       f"{args.k} nearest neighbours (the same vote generated records must pass)", markup=False)
