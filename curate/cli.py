@@ -21,6 +21,7 @@ COMMANDS = [
     "curate.commands.clean",
     "curate.commands.select",
     "curate.commands.gaps",
+    "curate.commands.augment",
     "curate.commands.split",
     "curate.commands.checks",
     "curate.commands.train",
