@@ -136,12 +136,12 @@ def _neighbours(result, i, san, k: int = 3) -> list[dict]:
     """The k nearest records by embedding cosine, with their labels: what a person checks a suggestion against."""
     import numpy as np
 
-    sig = result.signals
-    if "embedding" not in sig.columns:
-        return []
     cache = getattr(result, "_report_unit_vectors", None)
     if cache is None:
-        vecs = np.asarray([np.asarray(v, dtype=np.float32) for v in sig["embedding"]])
+        matrix = getattr(result, "embeddings", None)  # the embed stage's matrix (dataset order)
+        if matrix is None or len(matrix) != len(result.dataset.records):
+            return []
+        vecs = np.asarray(matrix, dtype=np.float32).copy()
         vecs /= np.maximum(np.linalg.norm(vecs, axis=1, keepdims=True), 1e-9)
         cache = vecs
         try:

@@ -135,3 +135,19 @@ def test_next_steps_give_the_clean_command_and_what_clean_does_per_rule(small):
     assert rows["require_no_pii_in_answers"]["kind"] == "scrub"
     assert rows["max_truncated_answers"]["kind"] == "person" and "--fix-warned" in rows["max_truncated_answers"]["action"]
     assert steps["totals"]["drop"] == len(small.outcomes[0].flagged) and steps["command_warned"].endswith("--fix-warned")
+
+
+def test_label_issue_neighbours_come_from_the_embed_stage_matrix():
+    """The embedding is an artifact now (embeddings.npy), not a signals column: the neighbours read it."""
+    import types
+
+    import numpy as np
+
+    from curate.report.browser import _neighbours
+
+    records = [{"id": f"r{i}", "label": lab, "prompt": f"text {i}"} for i, lab in enumerate("aabb")]
+    matrix = np.array([[1, 0], [0.9, 0.1], [0, 1], [0.1, 0.9]], dtype=np.float32)
+    result = types.SimpleNamespace(dataset=types.SimpleNamespace(records=records), embeddings=matrix)
+    got = _neighbours(result, 0, Sanitizer({}), k=2)
+    assert [n["id"] for n in got] == ["r1", "r3"] and got[0]["label"] == "a" and got[0]["sim"] > 0.99
+    assert _neighbours(types.SimpleNamespace(dataset=result.dataset, embeddings=None), 0, Sanitizer({})) == []
