@@ -175,17 +175,20 @@ def _num(metric: str, v: float) -> str:
 def doubling_sentence(c: dict) -> str:
     m, d = c["metric"], c["doubling"]
     lo, hi = d["ci"]
-    unit = " points" if METRICS[m][1] else ""
-    what = f"of {m.replace('_', '-')}" if METRICS[m][1] else "(validation loss per answer token; lower is better)"
-    how = (f"an inverse power law {c['fit']['formula'].split(' (')[0]}" if c["fit"]["kind"] == "power"
-           else "a log-linear fit")
-    interval = (f"95% interval {_num(m, lo)} to {_num(m, hi)}{unit}" if math.isfinite(lo)
-                else "no interval: the resampled fits failed")
-    verb = "add" if METRICS[m][1] else "change validation loss by"
-    return (f"doubling the data from {d['from']:,} to {d['to']:,} training records is likely to {verb} "
-            f"{_num(m, d['gain'])}{unit} {what if METRICS[m][1] else ''}".rstrip()
-            + f" ({interval}; {how} fitted on {len(c['fit']['on_sizes'])} sizes; an extrapolation beyond the "
-            "largest size measured)")
+    bounded = METRICS[m][1]
+    unit = " points" if bounded else ""
+    name = m.replace("_", "-") if bounded else "validation loss (per answer token; lower is better)"
+    change = (f"add {_num(m, d['gain'])}{unit} of {name}" if bounded and d["gain"] >= 0
+              else f"change {name} by {_num(m, d['gain'])}{unit}")
+    how = (f"inverse power law {c['fit']['formula'].split(' (')[0]}" if c["fit"]["kind"] == "power"
+           else "log-linear fit")
+    if math.isfinite(lo):
+        interval = f"95% interval {_num(m, lo)} to {_num(m, hi)}{unit}" + (
+            ", which includes no change" if lo <= 0 <= hi else "")
+    else:
+        interval = "no interval: the resampled fits failed"
+    return (f"doubling the data from {d['from']:,} to {d['to']:,} training records is likely to {change} "
+            f"({interval}; {how} on {len(c['fit']['on_sizes'])} sizes, extrapolated beyond the largest one)")
 
 
 # ---------------------------------------------------------------- the plot

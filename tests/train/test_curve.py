@@ -131,7 +131,7 @@ def test_sft_curve_is_validation_loss_falling():
     recs = [[{"nll": [v * 10] * 30, "tokens": [10] * 30}] for v in (2.0, 1.7, 1.5)]
     c = summarise(sizes, recs, ["val_loss"])
     assert c["points"][0]["metrics"]["val_loss"]["value"] == pytest.approx(2.0)
-    assert c["doubling"]["gain"] < 0 and "change validation loss by -" in c["sentence"]
+    assert c["doubling"]["gain"] < 0 and "change validation loss (per answer token; lower is better) by -" in c["sentence"]
 
 
 # ---------------------------------------------------------------- end to end through the CLI
