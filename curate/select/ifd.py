@@ -102,14 +102,18 @@ def nll(net, seqs: list[tuple[list[int], list[int]]], batch_size: int) -> list[t
 
     from train.data import IGNORE
 
-    out = []
+    out: list = [None] * len(seqs)
+    # Batches of similar length: a record's answer alone is far shorter than its prompt + answer, and
+    # padding it to its neighbour's width nearly doubled the compute. Results go back in input order.
+    order = sorted(range(len(seqs)), key=lambda k: len(seqs[k][0]))
     bar = None
     if sys.stderr.isatty() and len(seqs) > 4 * batch_size:  # minutes on a CPU: show that it moves
         from tqdm import tqdm
 
         bar = tqdm(total=len(seqs), desc="answer IFD", unit="seq")
     for s in range(0, len(seqs), batch_size):
-        chunk = seqs[s:s + batch_size]
+        where = order[s:s + batch_size]
+        chunk = [seqs[k] for k in where]
         width = max(len(ids) for ids, _ in chunk)
         ids = torch.zeros((len(chunk), width), dtype=torch.long)
         tgt = torch.full((len(chunk), width), IGNORE, dtype=torch.long)
@@ -126,8 +130,8 @@ def nll(net, seqs: list[tuple[list[int], list[int]]], batch_size: int) -> list[t
                 logits = torch.tanh(logits / cap) * cap
             loss = torch.nn.functional.cross_entropy(logits, tgt[keep], reduction="none")
         row = keep.nonzero()[:, 0]
-        for r in range(len(chunk)):
-            out.append((float(loss[row == r].sum()), int((row == r).sum())))
+        for r, k in enumerate(where):
+            out[k] = (float(loss[row == r].sum()), int((row == r).sum()))
         if bar:
             bar.update(len(chunk))
     if bar:

@@ -121,8 +121,9 @@ def test_answer_only_logits_match_the_full_forward_pass(tiny_lm):
     from train.data import IGNORE
 
     net, tok = ifd_mod.load_lm(str(tiny_lm))
-    seqs = [([2, 5, 6, 7, 8], [IGNORE, IGNORE, 7, 8, IGNORE]), ([2, 9, 10], [10, IGNORE, IGNORE])]
-    got = ifd_mod.nll(net, seqs, 8)
+    seqs = [([2, 5, 6, 7, 8], [IGNORE, IGNORE, 7, 8, IGNORE]), ([2, 9, 10], [10, IGNORE, IGNORE]),
+            ([2, 11, 12, 13], [11, 12, 13, IGNORE]), ([2, 14], [14, IGNORE])]
+    got = ifd_mod.nll(net, seqs, 2)  # batched by length: results must come back in input order
     for (ids, tgt), (s, n) in zip(seqs, got):
         with torch.inference_mode():
             logits = net(input_ids=torch.tensor([ids])).logits[0]
