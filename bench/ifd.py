@@ -61,9 +61,9 @@ def main() -> int:
         idx = sorted(random.Random(0).sample(range(len(ds.records)), min(args.n, len(ds.records))))
         recs = [ds.records[i] for i in idx]
         batch = {k: [r.get(k) for r in recs] for k in ("id", "format", "prompt", "response", "messages")}
-        t = time.perf_counter()
+        t, cpu = time.perf_counter(), time.process_time()
         out = answer_ifd(batch, config=cfg)
-        secs = time.perf_counter() - t
+        secs, cpu = time.perf_counter() - t, time.process_time() - cpu
         ifd, ppl = out["answer_ifd"], out["answer_perplexity"]
         ntok = []
         for r in recs:
@@ -72,7 +72,8 @@ def main() -> int:
         scored = [k for k in range(len(recs)) if ifd[k] is not None]
         v = np.array([ifd[k] for k in scored])
         rho = spearmanr(v, [ntok[k] for k in scored]).statistic
-        rows.append((name, len(ds.records), len(recs), secs, 1000 * secs / len(recs), len(recs) - len(scored),
+        rows.append((name, len(ds.records), len(recs), secs, 1000 * secs / len(recs), 1000 * cpu / len(recs),
+                     len(recs) - len(scored),
                      float(np.median(v)), float((v >= 1).mean()), float(rho)))
         order = sorted(scored, key=lambda k: ifd[k])
         print(f"\n## {name}: {len(recs)} of {len(ds.records):,} records (seeded sample), {secs:.0f} s")
@@ -84,12 +85,14 @@ def main() -> int:
                       f"{short(r['response'], 50)}")
         dump[name] = [{"id": recs[k]["id"], "ifd": ifd[k], "answer_perplexity": ppl[k], "answer_tokens": ntok[k]}
                       for k in range(len(recs))]
-    print("\n| dataset | records | sampled | seconds | s per 1,000 records (extrapolated) | unscored | median IFD "
-          "| share IFD >= 1 | Spearman(IFD, answer tokens) |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
-    for name, total, n, secs, per_k, unscored, med, over, rho in rows:
+    print(f"\nload average while it ran: {' '.join(f'{v:.1f}' for v in __import__('os').getloadavg())} "
+          f"on {__import__('os').cpu_count()} CPUs")
+    print("\n| dataset | records | sampled | wall s | wall s per 1,000 (extrapolated) | CPU s per 1,000 | unscored "
+          "| median IFD | share IFD >= 1 | Spearman(IFD, answer tokens) |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for name, total, n, secs, per_k, cpu_k, unscored, med, over, rho in rows:
         print(f"| {name} | {total:,} | {n} | {secs:.0f} | {per_k:.0f} (whole set ≈ {per_k * total / 60000:.0f} min) "
-              f"| {unscored} | {med:.3f} | {over:.1%} | {rho:+.2f} |")
+              f"| {cpu_k:.0f} | {unscored} | {med:.3f} | {over:.1%} | {rho:+.2f} |")
     if args.json:
         Path(args.json).write_text(json.dumps(dump, indent=1) + "\n")
     return 0
