@@ -150,20 +150,23 @@ def summarise(sizes: list[int], results: list[list[dict]], metrics: list[str], *
     ys = np.array([p["metrics"][main]["value"] for p in points[:k]])
     fit = fit_curve(ns, ys, main, allow_scipy=allow_scipy)
     n_big = float(sizes[k - 1])
-    deltas = []
+    deltas, later = [], []
     for idx, seeds in boots[:N_BOOT_FIT]:
         yb = curve(main, idx, seeds)[:k]
         fb = fit_curve(ns, yb, main, allow_scipy=allow_scipy and fit["kind"] == "power")
         if fb["kind"] == fit["kind"]:
             deltas.append(float(predict(fb, 2 * n_big) - predict(fb, n_big)))
+            later.append(predict(fb, sizes[k:]))
     doubling = {"from": int(n_big), "to": int(2 * n_big),
                 "gain": float(predict(fit, 2 * n_big) - predict(fit, n_big)), "ci": _interval(deltas),
                 "resamples": len(deltas)}
     out = {"metric": main, "metrics": metrics, "validation_records": n_val, "seeds": n_seeds, "points": points,
            "fit": fit | {"on_sizes": [int(v) for v in ns]}, "doubling": doubling}
     if k < len(sizes):  # the extrapolation test: what the fit on the first k sizes says about the rest
-        out["held_out"] = [{"n": p["n"], "predicted": float(predict(fit, p["n"])),
-                            "measured": p["metrics"][main]["value"]} for p in points[k:]]
+        later = np.array(later).reshape(len(later), -1)
+        out["held_out"] = [{"n": p["n"], "predicted": float(predict(fit, p["n"])), "ci": _interval(later[:, j]),
+                            "measured": p["metrics"][main]["value"], "measured_ci": p["metrics"][main]["ci"]}
+                           for j, p in enumerate(points[k:])]
     out["sentence"] = doubling_sentence(out)
     return out
 
