@@ -162,3 +162,38 @@ def test_curve_end_to_end(workdir, capsys):  # noqa: F811
     assert main(args) == 2 and "--resume" in capsys.readouterr().err
     assert main(args + ["--resume"]) == 0  # every size is reused from its point.json
     assert "learning curve: seed" not in capsys.readouterr().err
+
+
+# ---------------------------------------------------------------- per-record scores = the loop's validation
+
+@pytest.mark.parametrize("task", ["sft", "classification"])
+def test_per_record_scores_add_up_to_the_loops_validation(task):
+    import contextlib
+
+    from tiny_models import cls_record, sft_record, tiny_bert, tiny_llama, tiny_tokenizer
+
+    from train.curve import score_records
+    from train.data import encode_classification, encode_sft, epoch_batches
+    from train.loop import evaluate
+
+    tok = tiny_tokenizer()
+    if task == "sft":  # answers of 1, 6 and 2 words: a per-record mean would differ from the token-weighted one
+        net = tiny_llama(len(tok))
+        exs = encode_sft([sft_record("short", "what is two plus two", "four"),
+                          sft_record("long", "hello", "hi good morning thanks a b"),
+                          sft_record("mid", "pay bill now", "send money")], tok, max_length=64)
+    else:
+        net = tiny_bert(len(tok), ["greet", "pay"])
+        exs = encode_classification([cls_record(f"r{i}", t, "greet" if i % 2 else "pay")
+                                     for i, t in enumerate(["hello now", "pay my bill", "hi there", "send money"])],
+                                    tok, {"greet": 0, "pay": 1}, 16)
+    net.eval()
+    ev = evaluate(net, exs, epoch_batches(exs, seed=0, epoch=0, batch_size=2, pack_tokens=None), task, "cpu",
+                  contextlib.nullcontext, 0, False)
+    got = score_records(net, exs, task, pad_id=0, batch_size=2)
+    if task == "sft":
+        assert len(got["nll"]) == 3 and got["tokens"] == [2, 7, 3]  # answer words + <eos>
+        assert sum(got["nll"]) / sum(got["tokens"]) == pytest.approx(ev["val_loss"], rel=1e-5)
+    else:
+        correct = sum(t == p for t, p in zip(got["y_true"], got["y_pred"]))
+        assert got["y_true"] == [1, 0, 1, 0] and correct / 4 == pytest.approx(ev["val_accuracy"])
