@@ -114,7 +114,7 @@ def finetune(run: Path) -> None:
     sizes = [p["n"] for p in c["points"]]
     k = min(3, len(sizes) - 1)
     held = summarise(sizes, results, ["accuracy"], fit_on=k)
-    held_ll = summarise(sizes, results, ["accuracy"], fit_on=k, allow_scipy=False) if k >= 2 else None
+    held_ll = summarise(sizes, results, ["accuracy"], fit_on=k, allow_scipy=False) if held["fit"]["kind"] == "power" else None
     steps = {f: pts[0, f]["steps"] for f in fr}
     secs = sum(p["seconds"] for p in pts.values())
     report(c, held, f"`curate train --data-fractions` run {run} ({seeds} seed(s); steps per size {steps}; "

@@ -88,8 +88,10 @@ def fit_curve(n, y, metric: str, *, allow_scipy: bool = True) -> dict:
                 params, _ = curve_fit(lambda x, a, b, c: _power(x, a, b, c, sign), x, y, p0=[a0, spread, 0.5],
                                       bounds=([lo_a, 0.0, 1e-3], [hi_a, np.inf, 3.0]), maxfev=20000)
             if np.all(np.isfinite(params)):
+                # a ceiling fitted onto its bound (100% accuracy, zero loss) means the sizes do not locate it
+                at_bound = bool(np.isfinite(lo_a) and params[0] <= lo_a + 1e-6 or np.isfinite(hi_a) and params[0] >= hi_a - 1e-6)
                 return {"kind": "power", "params": [float(v) for v in params], "scale": scale, "sign": sign,
-                        "formula": f"a {'-' if higher else '+'} b * n^-c (scipy curve_fit)"}
+                        "formula": f"a {'-' if higher else '+'} b * n^-c (scipy curve_fit)", "a_at_bound": at_bound}
         except (ImportError, RuntimeError, ValueError):
             pass
     beta, alpha = np.polyfit(np.log(n), y, 1) if len(np.unique(n)) >= 2 else (0.0, float(y.mean()))
@@ -190,8 +192,10 @@ def doubling_sentence(c: dict) -> str:
             ", which includes no change" if lo <= 0 <= hi else "")
     else:
         interval = "no interval: the resampled fits failed"
+    bound = ("; its asymptote a sits at its bound, so these sizes do not locate the ceiling and the estimate leans "
+             "on the curve's shape" if c["fit"].get("a_at_bound") else "")
     return (f"doubling the data from {d['from']:,} to {d['to']:,} training records is likely to {change} "
-            f"({interval}; {how} on {len(c['fit']['on_sizes'])} sizes, extrapolated beyond the largest one)")
+            f"({interval}; {how} on {len(c['fit']['on_sizes'])} sizes, extrapolated beyond the largest one{bound})")
 
 
 # ---------------------------------------------------------------- the plot

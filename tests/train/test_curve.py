@@ -197,3 +197,11 @@ def test_per_record_scores_add_up_to_the_loops_validation(task):
     else:
         correct = sum(t == p for t, p in zip(got["y_true"], got["y_pred"]))
         assert got["y_true"] == [1, 0, 1, 0] and correct / 4 == pytest.approx(ev["val_accuracy"])
+
+
+def test_a_ceiling_fitted_onto_its_bound_is_said():
+    # straight in log n: the power law can only follow it by pushing its ceiling a to 100%
+    c = summarise([100, 200, 400], [[_cls_records(a)] for a in (0.6, 0.75, 0.9)], ["accuracy"])
+    assert c["fit"]["kind"] == "power" and c["fit"]["a_at_bound"] and "sits at its bound" in c["sentence"]
+    c = summarise([100, 200, 400, 800], [[_cls_records(a)] for a in (0.6, 0.7, 0.76, 0.79)], ["accuracy"])
+    assert not c["fit"]["a_at_bound"] and "bound" not in c["sentence"]
