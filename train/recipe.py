@@ -45,6 +45,11 @@ class Inputs:
     resume: bool = False  # continue from RUN/checkpoint
     load_kwargs: dict = field(default_factory=dict)  # format/field overrides for load_dataset
     progress: object = None  # a curate.progress.Progress told the phases of an audit the gate runs (None: silent)
+    # learning curve (train/curve.py): train on a nested random `fraction` of the training records
+    fraction: float = 1.0  # share of the training records used (1.0: all)
+    subset_seed: int = 0  # seed of the subset's order (nested across fractions for one seed)
+    holdout_seed: int | None = None  # seed of the --val-fraction holdout (None: cfg.seed); fixed across a curve
+    score_val: bool = False  # score every validation record with the best weights (summary["val_records"])
 
 
 _INVALID = {"training": "invalid.jsonl", "validation": "val_invalid.jsonl"}  # --skip-invalid quarantines in RUN/
@@ -133,7 +138,15 @@ def run_training(cfg: TrainConfig, inp: Inputs, log=print) -> dict:
                 write_invalid(d, out / _INVALID[what])
 
     # -- data ------------------------------------------------------------------------------------
-    train_recs, val_recs = (ds.records, val_ds.records) if val_ds else D.holdout(ds.records, cfg.val_fraction, cfg.seed)
+    holdout_seed = cfg.seed if inp.holdout_seed is None else inp.holdout_seed
+    train_recs, val_recs = (ds.records, val_ds.records) if val_ds else D.holdout(ds.records, cfg.val_fraction, holdout_seed)
+    if inp.fraction < 1:
+        from train.curve import nested_subset
+
+        full = len(train_recs)
+        train_recs = nested_subset(train_recs, inp.fraction, inp.subset_seed, stratify=task == "classification")
+        log(f"learning curve: {len(train_recs)} of {full} training records (fraction {inp.fraction:g}, "
+            f"subset seed {inp.subset_seed})")
     mixed = []
     for spec, path, r, extra in extras:
         train_recs = D.mix_in(train_recs, extra.records, r, cfg.seed)
@@ -191,6 +204,15 @@ def run_training(cfg: TrainConfig, inp: Inputs, log=print) -> dict:
     trackers = open_trackers(cfg.log_to, out, cfg.to_dict()) if main_proc else None
     summary = train(cfg, net, tok.pad_token_id, task, train_ex, val_ex, out, resume=inp.resume, log=log,
                     on_metrics=trackers)
+
+    summary["train_examples"] = len(train_ex)
+    if inp.score_val:  # the learning curve's per-record results, from the best weights the loop left in `net`
+        from train.curve import score_records
+
+        summary["val_records"] = score_records(net, val_ex, task, tok.pad_token_id,
+                                                batch_size=cfg.batch_size * 2 if task == "classification" else 8)
+        summary["val_ids"] = [e["id"] for e in val_ex]
+        summary["labels"] = labels
 
     # -- refit on train + validation, to the step validation picked ------------------------------
     manifest.best_step, manifest.best_val_loss = summary["best_step"], summary["best_val_loss"]

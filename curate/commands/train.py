@@ -80,6 +80,12 @@ def add_parser(sub):
     p.add_argument("--log-to", action="append", default=None, choices=["tensorboard", "wandb", "mlflow"],
                    help="also log metrics to this tracker (repeatable; the package must be installed)")
     p.add_argument("--trust-remote-code", action="store_true", help="allow the model's own Python code to run")
+    p.add_argument("--data-fractions", metavar="F1,F2,...",
+                   help="learning curve: train the same recipe on nested random subsets of these fractions of the "
+                        "training records (e.g. 0.1,0.25,0.5,1.0; stratified by label for classification), all "
+                        "validated on the same records; writes RUN/curve.json, curve.svg, report.md")
+    p.add_argument("--curve-seeds", type=int, default=1,
+                   help="with --data-fractions: subsets and training seeds per size (default 1; 3 gives a spread)")
     add_load_args(p)
     p.set_defaults(run=run)
 
@@ -120,6 +126,29 @@ def read_config(path) -> dict:
     return values
 
 
+def check_curve_args(args) -> list[float] | None:
+    """The --data-fractions list, or None; refused with the fix when it does not fit the other flags."""
+    from curate.errors import CurateError
+
+    if args.data_fractions is None:
+        if args.curve_seeds != 1:
+            raise CurateError("--curve-seeds only applies to a learning curve", fix="add --data-fractions 0.1,0.25,0.5,1.0")
+        return None
+    from train.curve import parse_fractions
+
+    fractions = parse_fractions(args.data_fractions)
+    if args.curve_seeds < 1:
+        raise CurateError(f"--curve-seeds {args.curve_seeds}: need at least one seed", fix="e.g. --curve-seeds 3")
+    for flag, given in (("--sweep", args.sweep), ("--refit", args.refit)):
+        if given:
+            raise CurateError(f"--data-fractions and {flag} do not go together: "
+                              + ("a curve runs one recipe, not a search" if flag == "--sweep" else
+                                 "a refit trains on the validation records every size is scored on"),
+                              fix=f"drop {flag} (run the sweep first, then the curve with the best settings)"
+                              if flag == "--sweep" else "drop --refit")
+    return fractions
+
+
 def parse_layers(text: str) -> list[int]:
     from curate.errors import CurateError
 
@@ -142,6 +171,7 @@ def run(args) -> int:
 
     check_out_dir(args.out)
     cfg = config_from_args(args)
+    fractions = check_curve_args(args)
     load_kwargs = {k: getattr(args, k) for k in ("format", "text_field", "label_field", "prompt_field",
                                                  "response_field", "messages_field", "id_field", "split",
                                                  "encoding", "skip_invalid")
@@ -155,7 +185,11 @@ def run(args) -> int:
                  progress=progress)
     say = lambda msg: err_console.print(msg, markup=False, soft_wrap=True)  # noqa: E731
     try:
-        if args.sweep:
+        if fractions:
+            from train.curve import run_curve, table_lines
+
+            curve = run_curve(cfg, inp, fractions, args.curve_seeds, log=say)
+        elif args.sweep:
             from train.sweep import run_sweep
 
             summary = run_sweep(cfg, inp, args.sweep, log=say)
@@ -174,6 +208,11 @@ def run(args) -> int:
         raise
     progress.close()
     if os.environ.get("RANK", "0") != "0":  # torchrun: rank 0 speaks for the run
+        return 0
+    if fractions:
+        console.print("\n".join(table_lines(curve)), markup=False, soft_wrap=True)
+        console.print(f"{curve['sentence']}.\n  (plot: {args.out}/curve.svg, report: {args.out}/report.md, "
+                      f"numbers: {args.out}/curve.json)", markup=False, soft_wrap=True)
         return 0
     if summary.get("refit_steps"):
         console.print(f"best step {summary['best_step']}: {summary['metric']} {summary['best_metric']:.4f} "

@@ -8,10 +8,14 @@ Near 1: the prompt barely helps, the pair teaches little or the answer does not 
 already follows the instruction easily. Cherry selects high IFD below 1; selection weights a
 record's gain by its IFD when below 1 and by ~0 at or above 1.
 
-The model is Gemma 3 270M from its package by default (any local causal LM by `model`). Answer
-tokens are the assistant turns, masked exactly as training masks them (train/data.py); the answer
-alone is the assistant turns' text after the beginning-of-sequence token. CPU scoring costs two
-forward passes per record.
+The model is Gemma 3 270M from its package by default (any local causal LM by `model`). The prompt
+is laid out as training lays it out (train/data.py: the chat template, or the Alpaca layout), and
+both perplexities are over exactly the same tokens: the assistant turns' own text. The template's
+turn closer (Gemma's `<end_of_turn>`, an end-of-sequence token) is not counted: it is all but free
+given the template and absent from the answer alone, so counting it made short answers look easy
+(up to a quarter of a 10-token answer's tokens). When `max_length` cuts the conditioned sequence,
+the answer alone is scored on the same surviving answer tokens, not on more of them. CPU scoring
+costs two forward passes per record.
 """
 
 from __future__ import annotations
@@ -46,6 +50,44 @@ def load_lm(model: str):
     return _MODELS[model]
 
 
+def ifd_pair(rec: dict, tok, max_length: int):
+    """((input_ids, targets) with the prompt, (input_ids, targets) of the answer alone), both scoring
+    the same answer tokens; None when no answer token fits in max_length."""
+    from train.data import IGNORE, sft_segments
+
+    msgs = rec.get("messages") or []
+    if getattr(tok, "chat_template", None) and msgs:
+        answers = [m["content"].strip() for i, m in enumerate(msgs) if m.get("role") == "assistant" and i > 0]
+    else:
+        answers = [(rec.get("response") or "").strip()]
+    ids, sup, k = [], [], 0
+    for text, supervised in sft_segments(rec, tok):
+        pieces = [(text, False)]
+        if supervised:  # the answer's own text is scored; the template around it (turn closer, EOS) is not
+            answer = answers[k] if k < len(answers) else ""
+            at = text.find(answer) if answer else -1
+            pieces = ([(text[:at], False), (answer, True), (text[at + len(answer):], False)] if at >= 0
+                      else [(text, True)])
+            k += 1
+        for piece, flag in pieces:
+            if piece:
+                t = tok(piece, add_special_tokens=False)["input_ids"]
+                ids += t
+                sup += [flag] * len(t)
+    ids, sup = ids[:max_length], sup[:max_length]
+    scored = [t for t, s in zip(ids[1:], sup[1:]) if s]
+    if not scored:
+        return None
+    targets = [t if s else IGNORE for t, s in zip(ids[1:], sup[1:])] + [IGNORE]
+    start = tok.bos_token_id if tok.bos_token_id is not None else tok.eos_token_id
+    if start is None:  # nothing to predict the answer's first token from when alone: skip it in both
+        targets[next(i for i, t in enumerate(targets) if t != IGNORE)] = IGNORE
+        if len(scored) < 2:
+            return None
+        return (ids, targets), (scored, scored[1:] + [IGNORE])
+    return (ids, targets), ([start] + scored, scored + [IGNORE])
+
+
 def answer_text(rec: dict) -> str:
     msgs = rec.get("messages") or []
     turns = [m["content"] for m in msgs if m.get("role") == "assistant"]
@@ -60,14 +102,18 @@ def nll(net, seqs: list[tuple[list[int], list[int]]], batch_size: int) -> list[t
 
     from train.data import IGNORE
 
-    out = []
+    out: list = [None] * len(seqs)
+    # Batches of similar length: a record's answer alone is far shorter than its prompt + answer, and
+    # padding it to its neighbour's width nearly doubled the compute. Results go back in input order.
+    order = sorted(range(len(seqs)), key=lambda k: len(seqs[k][0]))
     bar = None
     if sys.stderr.isatty() and len(seqs) > 4 * batch_size:  # minutes on a CPU: show that it moves
         from tqdm import tqdm
 
         bar = tqdm(total=len(seqs), desc="answer IFD", unit="seq")
     for s in range(0, len(seqs), batch_size):
-        chunk = seqs[s:s + batch_size]
+        where = order[s:s + batch_size]
+        chunk = [seqs[k] for k in where]
         width = max(len(ids) for ids, _ in chunk)
         ids = torch.zeros((len(chunk), width), dtype=torch.long)
         tgt = torch.full((len(chunk), width), IGNORE, dtype=torch.long)
@@ -84,8 +130,8 @@ def nll(net, seqs: list[tuple[list[int], list[int]]], batch_size: int) -> list[t
                 logits = torch.tanh(logits / cap) * cap
             loss = torch.nn.functional.cross_entropy(logits, tgt[keep], reduction="none")
         row = keep.nonzero()[:, 0]
-        for r in range(len(chunk)):
-            out.append((float(loss[row == r].sum()), int((row == r).sum())))
+        for r, k in enumerate(where):
+            out[k] = (float(loss[row == r].sum()), int((row == r).sum()))
         if bar:
             bar.update(len(chunk))
     if bar:
@@ -96,9 +142,6 @@ def nll(net, seqs: list[tuple[list[int], list[int]]], batch_size: int) -> list[t
 @register_stage(STAGE_NAME, config=AnswerIFDConfig, columns=("answer_perplexity", "answer_ifd"))
 def answer_ifd(batch: dict[str, list], *, config: AnswerIFDConfig) -> dict[str, list]:
     """Answer perplexity given the prompt, and IFD: that perplexity over the answer's perplexity alone."""
-    from curate.errors import DataError
-    from train.data import IGNORE, encode_sft
-
     n = len(batch["id"])
     recs = [{k: batch[k][i] for k in ("id", "format", "prompt", "response", "messages")} for i in range(n)]
     todo = [i for i, r in enumerate(recs) if r["format"] != "text" and answer_text(r).strip()]
@@ -108,15 +151,10 @@ def answer_ifd(batch: dict[str, list], *, config: AnswerIFDConfig) -> dict[str, 
     net, tok = load_lm(config.model)
     cond, scored = [], []
     for i in todo:
-        try:
-            e = encode_sft([recs[i]], tok, config.max_length)[0]
-        except DataError:  # the prompt fills max_length: no answer token left to score
+        pair = ifd_pair(recs[i], tok, config.max_length)
+        if pair is None:  # the prompt fills max_length: no answer token left to score
             continue
-        alone = tok((tok.bos_token or "") + answer_text(recs[i]), add_special_tokens=False)["input_ids"][:config.max_length]
-        if len(alone) < 2:
-            continue
-        cond.append((e["input_ids"], e["targets"]))
-        cond.append((alone, alone[1:] + [IGNORE]))
+        cond += list(pair)
         scored.append(i)
     res = nll(net, cond, config.batch_size)
     for k, i in enumerate(scored):

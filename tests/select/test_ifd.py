@@ -34,7 +34,7 @@ def tiny_lm(tmp_path_factory):
 
 def test_ifd_is_the_ratio_of_the_two_perplexities_and_unanswered_records_get_none(tiny_lm):
     from curate.select import ifd as ifd_mod
-    from train.data import IGNORE, encode_sft
+    from train.data import IGNORE, PLAIN_PROMPT
 
     recs = [{"id": "a", "format": "alpaca", "prompt": "how do i reset my password ?",
              "response": "click the link in settings .", "messages": None},
@@ -43,11 +43,51 @@ def test_ifd_is_the_ratio_of_the_two_perplexities_and_unanswered_records_get_non
     out = ifd_mod.answer_ifd(batch, config=ifd_mod.AnswerIFDConfig(model=str(tiny_lm)))
     assert out["answer_ifd"][1] is None and out["answer_perplexity"][1] is None
     net, tok = ifd_mod.load_lm(str(tiny_lm))
-    e = encode_sft(recs[:1], tok, 512)[0]
-    alone = tok("<s>click the link in settings .", add_special_tokens=False)["input_ids"]
-    (c, cn), (u, un) = ifd_mod.nll(net, [(e["input_ids"], e["targets"]), (alone, alone[1:] + [IGNORE])], 8)
+    # by hand: the prompt in training's layout, then the answer's own 6 tokens; no EOS is scored
+    head = tok("<s>" + PLAIN_PROMPT.format(prompt=recs[0]["prompt"]), add_special_tokens=False)["input_ids"]
+    answer = tok("click the link in settings .", add_special_tokens=False)["input_ids"]
+    ids = head + answer
+    cond = (ids, [IGNORE] * (len(head) - 1) + answer + [IGNORE])
+    alone = ([tok.bos_token_id] + answer, answer + [IGNORE])
+    (c, cn), (u, un) = ifd_mod.nll(net, [cond, alone], 8)
+    assert cn == un == 6
     assert out["answer_perplexity"][0] == pytest.approx(math.exp(c / cn), rel=1e-3)
     assert out["answer_ifd"][0] == pytest.approx(math.exp(c / cn - u / un), rel=1e-3)
+
+
+CHAT = ("{{ bos_token }}{% for m in messages %}{{ m['role'] }} : {{ m['content'] | trim }} </s> {% endfor %}"
+        "{% if add_generation_prompt %}assistant : {% endif %}")
+
+
+@pytest.mark.parametrize("chat,max_length,expect", [
+    (False, 512, "click the link in settings ."),
+    (True, 512, "click the link in settings ."),
+    (False, 17, "click the link"),  # the prompt layout takes 14 tokens: the cut leaves 3 answer tokens
+    (True, 16, "click the link"),  # 13 prompt tokens here
+    (True, 13, None),  # no answer token fits
+], ids=["alpaca-layout", "chat-template", "alpaca-cut", "chat-cut", "nothing-fits"])
+def test_both_perplexities_score_the_same_answer_tokens_and_never_the_turn_closer(tiny_lm, chat, max_length, expect):
+    import copy
+
+    from curate.select import ifd as ifd_mod
+    from train.data import IGNORE
+
+    _, tok = ifd_mod.load_lm(str(tiny_lm))
+    if chat:
+        tok = copy.deepcopy(tok)
+        tok.chat_template = CHAT
+    rec = {"id": "a", "format": "alpaca", "prompt": "how do i reset my password ?",
+           "response": " click the link in settings . ",
+           "messages": [{"role": "user", "content": "how do i reset my password ?"},
+                        {"role": "assistant", "content": " click the link in settings . "}]}
+    pair = ifd_mod.ifd_pair(rec, tok, max_length)
+    if expect is None:
+        assert pair is None
+        return
+    (ids, tgt), (alone, alone_tgt) = pair
+    want = tok(expect, add_special_tokens=False)["input_ids"]
+    assert [t for t in tgt if t != IGNORE] == want == [t for t in alone_tgt if t != IGNORE]
+    assert len(ids) <= max_length and alone[0] == tok.bos_token_id and tok.eos_token_id not in want
 
 
 @pytest.mark.parametrize("ifd,weight", [(0.4, 0.4), (1.0, 1e-3), (1.7, 1e-3), (None, 1e-3)],
@@ -81,8 +121,9 @@ def test_answer_only_logits_match_the_full_forward_pass(tiny_lm):
     from train.data import IGNORE
 
     net, tok = ifd_mod.load_lm(str(tiny_lm))
-    seqs = [([2, 5, 6, 7, 8], [IGNORE, IGNORE, 7, 8, IGNORE]), ([2, 9, 10], [10, IGNORE, IGNORE])]
-    got = ifd_mod.nll(net, seqs, 8)
+    seqs = [([2, 5, 6, 7, 8], [IGNORE, IGNORE, 7, 8, IGNORE]), ([2, 9, 10], [10, IGNORE, IGNORE]),
+            ([2, 11, 12, 13], [11, 12, 13, IGNORE]), ([2, 14], [14, IGNORE])]
+    got = ifd_mod.nll(net, seqs, 2)  # batched by length: results must come back in input order
     for (ids, tgt), (s, n) in zip(seqs, got):
         with torch.inference_mode():
             logits = net(input_ids=torch.tensor([ids])).logits[0]
