@@ -4,8 +4,10 @@ IFD (Li et al. 2024, "From Quantity to Quality", the Cherry LLM score DEITA's pe
 how well the model predicts the answer with the prompt and without it:
     IFD = perplexity(answer | prompt) / perplexity(answer alone)
 Near 1: the prompt barely helps, the pair teaches little or the answer does not follow from it
-(at or above 1 the prompt does not help at all: likely a misaligned pair); well below 1: the model
-already follows the instruction easily. Cherry selects high IFD below 1; selection weights a
+(at or above 1 the prompt does not help at all; the paper reads that as a likely misaligned pair,
+which did not hold on the GSM8K and code_alpaca records read for BENCHMARKS.md: there IFD tracked
+answer length and how much the answer copies the prompt); well below 1: the model already follows
+the instruction easily. So `curate select` uses it only when asked (`--score ifd`). Cherry selects high IFD below 1; selection weights a
 record's gain by its IFD when below 1 and by ~0 at or above 1.
 
 The model is Gemma 3 270M from its package by default (any local causal LM by `model`). The prompt
