@@ -70,6 +70,9 @@ def _check(part: dict[str, list], rows: int, name: str, s: int) -> dict[str, lis
 _JOB: tuple | None = None
 
 
+_INHERITED: list = []  # a forked worker's copies of the parent's loaded embedders (see _worker_init)
+
+
 def _worker_init(threads: int) -> None:
     """Per worker: share the cores, don't let each worker start a thread per core."""
     n = str(threads)
@@ -82,13 +85,12 @@ def _worker_init(threads: int) -> None:
     # here: a worker loads its own embedder (once: the cache lives as long as the worker)
     enc = sys.modules.get("curate.embed.encode")
     if enc is not None:
+        # kept referenced, never destroyed: the destructor of a session (or a torch model) copied by
+        # fork waits for the parent's worker threads, which do not exist here, and hangs the worker
+        _INHERITED.extend(enc._EMBEDDERS.values())
         enc._EMBEDDERS.clear()
-    torch = sys.modules.get("torch")  # only when the parent had imported it: never import torch for this
-    if torch is not None:
-        try:
-            torch.set_num_threads(threads)
-        except Exception:  # noqa: BLE001 (a thread setting is a hint, never a failure)
-            pass
+    # no torch.set_num_threads here: torch's thread pool copied by fork is not safe to touch (the
+    # parent may be a `curate train` that audits first); OMP_NUM_THREADS covers a torch the worker imports
 
 
 def _call(fn, part: dict[str, list], config) -> dict[str, list]:

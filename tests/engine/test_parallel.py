@@ -115,3 +115,34 @@ def test_worker_error_surfaces_in_parent(fn, exc, words):
 def test_every_core_when_workers_is_zero():
     out = map_row_local(_tag_rows, {"v": list(range(100))}, config=None, workers=0, chunk_rows=10)
     assert out["x2"] == [2 * v for v in range(100)]
+
+
+_AFTER_A_MODEL = """
+import sys
+from curate.embed.encode import EmbedConfig, get_embedder
+from curate.engine.parallel import map_row_local
+
+for backend in ("onnx", "torch"):
+    get_embedder(EmbedConfig(backend=backend, show_progress=False)).encode(["the parent has a loaded, used embedder"])
+
+def double(batch, *, config):
+    return {"x2": [v * 2 for v in batch["v"]]}
+
+out = map_row_local(double, {"v": list(range(400))}, config=None, workers=2, chunk_rows=50)
+sys.exit(0 if out["x2"] == [2 * v for v in range(400)] else 3)
+"""
+
+
+@pytest.mark.slow
+def test_workers_forked_from_a_process_with_a_loaded_embedder_finish():
+    """A forked worker used to drop its copy of the parent's embedder, and the copy's destructor waited
+    forever for threads that exist only in the parent: the whole audit hung."""
+    import subprocess
+    import sys
+
+    env = {**os.environ, "PYTHONPATH": os.getcwd()}
+    try:
+        done = subprocess.run([sys.executable, "-c", _AFTER_A_MODEL], env=env, timeout=180, capture_output=True, text=True)
+    except subprocess.TimeoutExpired:
+        pytest.fail("map_row_local hung in workers forked after the parent loaded an embedder")
+    assert done.returncode == 0, done.stderr[-2000:]
