@@ -19,7 +19,6 @@ import argparse
 import sys
 import tempfile
 import time
-import warnings
 from pathlib import Path
 
 import numpy as np
@@ -30,17 +29,9 @@ sys.path.insert(0, str(ROOT))
 from curate.augment.run import AugmentConfig, augment_dataset  # noqa: E402
 from curate.embed.encode import EmbedConfig, dataset_texts, embed_texts  # noqa: E402
 from curate.load import load_dataset  # noqa: E402
+from bench.lr_probe import accuracy  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data" / "banking77"
-
-
-def accuracy(x_tr, y_tr, x_te, y_te) -> float:
-    from sklearn.linear_model import LogisticRegression
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        clf = LogisticRegression(C=10.0, max_iter=1000).fit(x_tr, y_tr)
-    return float((clf.predict(x_te) == y_te).mean())
 
 
 def subset_file(train, idx, path: Path) -> Path:

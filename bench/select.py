@@ -20,7 +20,6 @@ sys.path[:] = [p for p in sys.path if p not in ("", __file__.rsplit("/", 1)[0])]
 
 import argparse  # noqa: E402
 import time  # noqa: E402
-import warnings  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
@@ -31,20 +30,12 @@ sys.path.insert(0, str(ROOT))
 from curate.embed.encode import EmbedConfig, dataset_texts, embed_texts  # noqa: E402
 from curate.embed.label_issues import out_of_sample_probs  # noqa: E402
 from curate.load import load_dataset  # noqa: E402
+from bench.lr_probe import accuracy  # noqa: E402
 from curate.select.quota import allocate  # noqa: E402
 from curate.select.score import margins, usefulness_from_margin  # noqa: E402
 from curate.select.subset import select  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data" / "banking77"
-
-
-def accuracy(x_tr, y_tr, x_te, y_te) -> float:
-    from sklearn.linear_model import LogisticRegression
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        clf = LogisticRegression(C=10.0, max_iter=1000).fit(x_tr, y_tr)
-    return float((clf.predict(x_te) == y_te).mean())
 
 
 def random_per_class(rng, y, n, k):

@@ -15,21 +15,10 @@ WORDS = ("reset my password please i forgot link expired card was stolen lost on
 
 @pytest.fixture(scope="module")
 def tiny_lm(tmp_path_factory):
-    torch = pytest.importorskip("torch")
-    from tokenizers import Tokenizer, models, pre_tokenizers
-    from transformers import GPT2Config, GPT2LMHeadModel, PreTrainedTokenizerFast
+    pytest.importorskip("torch")
+    from tiny_lm import save_tiny_lm
 
-    vocab = {w: i for i, w in enumerate(["[PAD]", "[UNK]", "<s>", "</s>", *dict.fromkeys(WORDS)])}
-    tk = Tokenizer(models.WordLevel(vocab, unk_token="[UNK]"))
-    tk.pre_tokenizer = pre_tokenizers.Whitespace()
-    tok = PreTrainedTokenizerFast(tokenizer_object=tk, bos_token="<s>", eos_token="</s>", unk_token="[UNK]",
-                                  pad_token="[PAD]")
-    torch.manual_seed(0)
-    net = GPT2LMHeadModel(GPT2Config(vocab_size=len(vocab), n_positions=128, n_embd=16, n_layer=1, n_head=2))
-    out = tmp_path_factory.mktemp("tiny-lm")
-    net.save_pretrained(out)
-    tok.save_pretrained(out)
-    return out
+    return save_tiny_lm(tmp_path_factory.mktemp("tiny-lm"), WORDS, n_positions=128)
 
 
 def test_paraphrases_are_seeded_and_unfinished_samples_are_marked(tiny_lm):

@@ -15,21 +15,10 @@ WORDS = ("reset my password please click the link in settings how do i block car
 
 @pytest.fixture(scope="module")
 def tiny_lm(tmp_path_factory):
-    torch = pytest.importorskip("torch")
-    from tokenizers import Tokenizer, models, pre_tokenizers
-    from transformers import GPT2Config, GPT2LMHeadModel, PreTrainedTokenizerFast
+    pytest.importorskip("torch")
+    from tiny_lm import save_tiny_lm
 
-    vocab = {w: i for i, w in enumerate(["[PAD]", "[UNK]", "<s>", "</s>", *dict.fromkeys(WORDS)])}
-    tk = Tokenizer(models.WordLevel(vocab, unk_token="[UNK]"))
-    tk.pre_tokenizer = pre_tokenizers.Whitespace()
-    tok = PreTrainedTokenizerFast(tokenizer_object=tk, bos_token="<s>", eos_token="</s>", unk_token="[UNK]",
-                                  pad_token="[PAD]")
-    torch.manual_seed(0)
-    net = GPT2LMHeadModel(GPT2Config(vocab_size=len(vocab), n_positions=64, n_embd=16, n_layer=1, n_head=2))
-    out = tmp_path_factory.mktemp("tiny-lm")
-    net.save_pretrained(out)
-    tok.save_pretrained(out)
-    return out
+    return save_tiny_lm(tmp_path_factory.mktemp("tiny-lm"), WORDS, n_positions=64)
 
 
 def test_ifd_is_the_ratio_of_the_two_perplexities_and_unanswered_records_get_none(tiny_lm):
