@@ -1,7 +1,7 @@
 """`curate augment` vs none on Banking77 with 10 records per class: does augmentation train a better classifier?
 
 For each seed, 10 records per class are drawn from train.csv (770 records); the same classifier as
-bench/select.py (frozen all-MiniLM-L6-v2 embeddings + logistic regression, C=10) is trained on
+bench/selection.py (frozen all-MiniLM-L6-v2 embeddings + logistic regression, C=10) is trained on
 (a) the subset, (b) + eda records that passed the gate (`augment_dataset`, --only all, K per record),
 (b0) + every eda candidate, gate or not (what the gate is worth), and with --lm-classes N
 (c) + lm paraphrases (Gemma 3 270M) on N classes drawn per seed, compared with (a) and (b) on the

@@ -24,8 +24,6 @@ from __future__ import annotations
 import os
 import sys
 
-# bench/select.py would shadow the standard `select` module (scipy imports subprocess, which imports it)
-sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != os.path.dirname(os.path.abspath(__file__))]
 
 import argparse  # noqa: E402
 import csv  # noqa: E402

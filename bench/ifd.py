@@ -21,8 +21,6 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-# bench/select.py would shadow the standard `select` module that subprocess imports: keep bench/ off the path
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench"]
 sys.path.insert(0, str(ROOT))
 
 DATA = {"gsm8k_alpaca": ROOT.parent / "shared" / "data" / "gsm8k_alpaca" / "gsm_8k_train.json",

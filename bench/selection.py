@@ -7,16 +7,13 @@ Methods: random (uniform, what people do), random per class (equal count per lab
 select without the margin weight (quota + facility location), select (curate's default: + probe margin).
 Prints accuracy mean +- standard deviation over the seeds and select - random per seed.
 
-Run: .venv/bin/python bench/select.py [--seeds 3] [--budgets 10 20 40]   (needs ../shared/data/banking77/)
+Run: .venv/bin/python bench/selection.py [--seeds 3] [--budgets 10 20 40]   (needs ../shared/data/banking77/)
 """
 
 from __future__ import annotations
 
 import sys
 
-# This file is named select.py, like the standard library module subprocess imports: keep its own
-# folder off the import path so `import select` finds the standard one.
-sys.path[:] = [p for p in sys.path if p not in ("", __file__.rsplit("/", 1)[0])]
 
 import argparse  # noqa: E402
 import time  # noqa: E402
