@@ -235,7 +235,8 @@ def _pii_added(cands: list[dict], ds) -> list[list[str]]:
         added = []
         for (old, new), b, a in zip(x["edited"].values(), before[k:k + len(x["edited"])], after[k:k + len(x["edited"])]):
             had = {(s.entity_type, old[s.start:s.end]) for s in b}
-            added += [f"{s.entity_type} '{new[s.start:s.end]}'" for s in a if (s.entity_type, new[s.start:s.end]) not in had]
+            # the type only: the value is personal data, and the manifest is not a quarantine
+            added += [f"a new {s.entity_type} span" for s in a if (s.entity_type, new[s.start:s.end]) not in had]
         k += len(x["edited"])
         out.append(added)
     return out

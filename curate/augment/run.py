@@ -164,7 +164,8 @@ def augment_dataset(ds, cfg: AugmentConfig | None = None, *, excluded_ids: dict[
         else:
             row["rejected"][v["reason"]] += 1
         manifest.append({"id": c["record"]["id"], "source_id": ds.ids[c["source"]], "group": names[g],
-                         "method": cfg.method, "ops": c["ops"], "text": c["record"]["prompt"],
+                         "method": cfg.method, "ops": c["ops"],
+                         "text": None if v["reason"] == "pii_added" else c["record"]["prompt"],  # no raw PII written
                          "source_text": ds.records[c["source"]]["prompt"], **v})
     labels = [r["label"] for r in ds.records]
     table = list(per_group.values())

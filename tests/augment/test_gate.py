@@ -77,7 +77,8 @@ def test_pii_added_is_rejected(tmp_path):
     vecs = embed_texts([r["prompt"] for r in ds.records], cfg)
     text = "my password was reset by Barack Obama in Chicago"
     v = run_gate([_cand(ds, 0, text)], ds, vecs, embed_texts([text], cfg), cfg=GateConfig(k=3))[0]
-    assert v["reason"] == "pii_added" and "LOCATION 'Chicago'" in v["evidence"], v
+    assert v["reason"] == "pii_added" and "a new LOCATION span" in v["evidence"], v
+    assert "Chicago" not in v["evidence"] and "Obama" not in v["evidence"]  # the manifest holds no PII value
 
 
 @pytest.mark.parametrize("vote,label,ok", [
