@@ -12,7 +12,7 @@ from pathlib import Path
 
 from curate.errors import DataError
 from curate.load.formats import FORMATS, FieldMapping, InvalidRecord, alternative_answers, canonical, detect
-from curate.load.readers import RawRows, file_stem, read_rows
+from curate.load.readers import RawRows, file_stem, is_uri, read_rows, uri_name
 
 __all__ = ["CurateDataset", "load_dataset", "FORMATS", "FieldMapping", "alternative_answers"]
 
@@ -98,7 +98,8 @@ def load_dataset(path, *, format: str | None = None, text_field: str | None = No
                         fix=first["fix"] + "; or pass --skip-invalid to move invalid records to a quarantine file")
     if not records:
         raise DataError(raw.path, None, f"no valid records ({len(invalid)} invalid)", fix="fix the records listed in the quarantine file")
-    name = file_stem(path) if Path(str(path)).exists() else str(path).replace("/", "__")
+    name = file_stem(uri_name(str(path))) if is_uri(path) else \
+        file_stem(path) if Path(str(path)).exists() else str(path).replace("/", "__")
     ds = CurateDataset(path=str(path), name=name, kind=raw.kind, mapping=mapping, records=records, raw=rows,
                        locators=locs, invalid=invalid, split=raw.split, columns_order=raw.columns)
     ds.fingerprint = fingerprint(records, mapping.format)

@@ -14,6 +14,7 @@ import io
 import json
 import lzma
 import os
+import re
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -48,6 +49,8 @@ def file_stem(path) -> str:
 
 def read_rows(path: str | os.PathLike, *, encoding: str = "utf-8", split: str | None = None,
               skip_invalid: bool = False) -> RawRows:
+    if is_uri(path):
+        return _read_uri(str(path), encoding=encoding, split=split, skip_invalid=skip_invalid)
     p = Path(path)
     if p.is_dir():
         return _read_hf_dir(p, split)
@@ -56,23 +59,32 @@ def read_rows(path: str | os.PathLike, *, encoding: str = "utf-8", split: str | 
             return _read_hub(str(path), split)
         raise DataError(path, None, "no such file or directory",
                         fix="check the path; a Hugging Face hub id ('owner/name') needs a connected machine")
+    kind, codec = _kind(p, path)
+    return _parse(p, _read_bytes(p, codec), kind, encoding=encoding, split=split, skip_invalid=skip_invalid)
+
+
+def _kind(p: Path, shown_as) -> tuple[str, object]:
+    """The file type from the name (`train.jsonl.gz` -> jsonl, gzip), or a DataError saying what to pass."""
     codec = COMPRESSION.get(p.suffix.lower())
     suffix = Path(p.stem).suffix.lower() if codec else p.suffix.lower()
     kind = SUFFIX_KIND.get(suffix)
     if p.suffix.lower() in UNPACK:
-        raise DataError(path, None, f"a '{p.suffix}' archive, which curate does not unpack",
+        raise DataError(shown_as, None, f"a '{p.suffix}' archive, which curate does not unpack",
                         fix=f"unpack it first (`{UNPACK[p.suffix.lower()]}`) and pass the data file; "
                             ".gz, .bz2 and .xz files are read directly")
     if kind is None:
         shown = (suffix or "(none)") + (p.suffix if codec else "")
-        raise DataError(path, None, f"unknown file type '{shown}'",
+        raise DataError(shown_as, None, f"unknown file type '{shown}'",
                         fix="use .jsonl, .json, .csv, .tsv, .parquet (optionally .gz/.bz2/.xz) or a save_to_disk directory")
-    data = _read_bytes(p, codec)
+    return kind, codec
+
+
+def _parse(p: Path, data: bytes, kind: str, *, encoding: str, split: str | None, skip_invalid: bool) -> RawRows:
     if kind == "parquet":
         return _read_parquet(p, data)
     text = _read_text(p, encoding, data)
     if not text.strip():
-        raise DataError(path, None, "the file is empty (0 records)", fix="point curate at a file that has records")
+        raise DataError(p, None, "the file is empty (0 records)", fix="point curate at a file that has records")
     if kind == "jsonl":
         return _read_jsonl(p, text, skip_invalid)
     if kind == "json":
@@ -80,11 +92,64 @@ def read_rows(path: str | os.PathLike, *, encoding: str = "utf-8", split: str | 
     return _read_csv(p, text, "\t" if kind == "tsv" else ",")
 
 
-def _read_bytes(p: Path, codec) -> bytes:
-    if codec is None:
-        return p.read_bytes()
+# ---- object stores -----------------------------------------------------------------------------
+# `s3://bucket/train.jsonl`, `gs://...`, `hdfs://...`, `file:///...`: read through pyarrow's
+# filesystems (the ones this pyarrow build has; credentials from the usual environment), as one
+# object, then parsed exactly like a local file of the same name.
+
+_URI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
+
+
+def is_uri(path) -> bool:
+    return isinstance(path, (str, os.PathLike)) and bool(_URI.match(os.fspath(path)))
+
+
+def uri_name(uri: str) -> str:
+    """The object's own file name: `train.jsonl` for s3://bucket/data/train.jsonl."""
+    return uri.split("?", 1)[0].rstrip("/").rsplit("/", 1)[-1]
+
+
+def _read_uri(uri: str, *, encoding: str, split: str | None, skip_invalid: bool) -> RawRows:
+    import pyarrow.fs as pafs
+
     try:
-        return codec.decompress(p.read_bytes())
+        fs, inner = pafs.FileSystem.from_uri(uri)
+        info = fs.get_file_info(inner)
+    except Exception as e:  # unknown scheme, a filesystem this pyarrow lacks, credentials, unreachable
+        raise DataError(uri, None, f"cannot open this URI: {str(e).splitlines()[0]}",
+                        fix="check the scheme (s3://, gs://, hdfs://, file://) and the credentials in the environment, "
+                            "or copy the file locally and pass its path") from None
+    if info.type == pafs.FileType.NotFound:
+        raise DataError(uri, None, "no such object", fix="check the bucket and the key")
+    if info.type == pafs.FileType.Directory:
+        raise DataError(uri, None, "a directory (prefix), not one data file",
+                        fix="pass one .jsonl/.json/.csv/.parquet object")
+    name = Path(uri_name(uri))
+    kind, codec = _kind(name, uri)
+    try:
+        with fs.open_input_stream(inner, compression=None) as fh:
+            raw = fh.read()
+    except Exception as e:
+        raise DataError(uri, None, f"cannot read the object: {str(e).splitlines()[0]}",
+                        fix="check the credentials and your access to the object") from None
+    try:
+        data = _decompress(raw, codec, name)
+        rows = _parse(name, data, kind, encoding=encoding, split=split, skip_invalid=skip_invalid)
+    except DataError as e:  # the readers name the file by its own name: name the object by its URI
+        raise DataError(uri, e.where, e.problem, fix=e.fix) from None
+    rows.path = uri
+    return rows
+
+
+def _read_bytes(p: Path, codec) -> bytes:
+    return _decompress(p.read_bytes(), codec, p)
+
+
+def _decompress(data: bytes, codec, p: Path) -> bytes:
+    if codec is None:
+        return data
+    try:
+        return codec.decompress(data)
     except (OSError, EOFError, ValueError, lzma.LZMAError, zlib.error) as e:  # gzip.BadGzipFile is an OSError
         raise DataError(p, None, f"cannot decompress the {p.suffix} file ({e})",
                         fix=f"check that the file is complete, or decompress it yourself and pass the {Path(p.stem).suffix} file") from None
