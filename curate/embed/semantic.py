@@ -31,6 +31,7 @@ import numpy as np
 
 from curate.dedup.shared import shared_blocks
 from curate.embed.encode import EmbedConfig, Embeddings, dataset_texts, record_texts
+from curate.embed.neighbors import EXACT_UPTO, close_pairs, keep_first
 from curate.stages import register_stage
 
 
@@ -61,6 +62,10 @@ def keep_verified(vecs: np.ndarray, threshold: float, *, candidate: np.ndarray |
     Python-level step, so the cost is the matrix products plus one small step per similar record.
     """
     n = len(vecs)
+    if n > EXACT_UPTO:  # every pair is n^2 x dim work: block the comparison (curate/embed/neighbors.py)
+        i, j, s = close_pairs(vecs, threshold, same=same, active=None if candidate is None
+                              else np.flatnonzero(np.asarray(candidate, dtype=bool)))
+        return keep_first(n, i, j, s, candidate=candidate)
     # rows per block: the block x n similarities (float32) and their masks stay near 64 MB at any n
     # (1024 rows at 100k records held 410 MB of similarities plus two 100 MB masks)
     block = block or max(64, min(1024, (1 << 24) // max(n, 1)))
