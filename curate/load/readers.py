@@ -60,6 +60,8 @@ def read_rows(path: str | os.PathLike, *, encoding: str = "utf-8", split: str | 
         raise DataError(path, None, "no such file or directory",
                         fix="check the path; a Hugging Face hub id ('owner/name') needs a connected machine")
     kind, codec = _kind(p, path)
+    if kind == "jsonl" and encoding.lower().replace("_", "-") in ("utf-8", "utf8"):
+        return _stream_jsonl(p, codec, skip_invalid)
     return _parse(p, _read_bytes(p, codec), kind, encoding=encoding, split=split, skip_invalid=skip_invalid)
 
 
@@ -211,8 +213,73 @@ def _too_deep(obj) -> bool:
 
 
 def _read_jsonl(p: Path, text: str, skip_invalid: bool = False) -> RawRows:
+    return _parse_jsonl(p, enumerate(_lines(text), start=1), skip_invalid)
+
+
+def _lines(text: str):
+    """JSONL lines: split at \\n only (a JSON string may hold U+2028, U+0085 or a form feed raw, which
+    str.splitlines would cut), a \\r before it dropped."""
+    for line in text.split("\n"):
+        yield line[:-1] if line.endswith("\r") else line
+
+
+def _stream_jsonl(p: Path, codec, skip_invalid: bool) -> RawRows:
+    """A UTF-8 JSONL file parsed line by line as it is read: the whole file is never held as bytes and
+    as text at once (an 865 MB file peaked at ~3 GB that way). Same checks and messages as the
+    whole-file path (_read_text, _read_jsonl)."""
+    opener = codec.open if codec else open
+    try:
+        fh = opener(p, "rb")
+        head = fh.read(4096)
+    except (OSError, EOFError, lzma.LZMAError, zlib.error) as e:
+        raise DataError(p, None, f"cannot decompress the {p.suffix} file ({e})",
+                        fix=f"check that the file is complete, or decompress it yourself and pass the {Path(p.stem).suffix} file") from None
+    with fh:
+        if _utf16_or_32(head):
+            _read_text(p, "utf-8", head)  # raises the UTF-16/32 error
+        fh.seek(0)
+        state = {"offset": 0, "blank": True}
+
+        def lines():
+            try:
+                for n, raw in enumerate(fh, start=1):
+                    start = state["offset"]
+                    state["offset"] += len(raw)
+                    if n == 1 and raw.startswith(b"\xef\xbb\xbf"):  # utf-8-sig: a spreadsheet export's byte-order mark
+                        raw = raw[3:]
+                        start += 3
+                    if b"\x00" in raw:
+                        raise DataError(p, f"line {n}", "the file holds NUL bytes: binary data, not a text file",
+                                        fix="check that this is the data file you meant (a text export: JSONL, JSON, CSV)")
+                    try:
+                        line = raw.decode("utf-8")
+                    except UnicodeDecodeError as e:
+                        raise DataError(p, f"line {n}",
+                                        f"not valid utf-8: byte {raw[e.start:e.start + 1]!r} at offset {start + e.start} "
+                                        f"cannot be decoded",
+                                        fix="re-encode the file as UTF-8 (e.g. `iconv -f latin1 -t utf-8 IN > OUT`) "
+                                            "or pass --encoding with the file's real encoding (e.g. --encoding latin-1)") from None
+                    line = line[:-1] if line.endswith("\n") else line
+                    line = line[:-1] if line.endswith("\r") else line
+                    if line.strip():
+                        state["blank"] = False
+                    yield n, line
+            except (OSError, EOFError, lzma.LZMAError, zlib.error) as e:
+                raise DataError(p, None, f"cannot decompress the {p.suffix} file ({e})",
+                                fix=f"check that the file is complete, or decompress it yourself and pass the "
+                                    f"{Path(p.stem).suffix} file") from None
+
+        try:
+            return _parse_jsonl(p, lines(), skip_invalid)
+        except DataError as e:
+            if state["blank"] and e.where is None:
+                raise DataError(p, None, "the file is empty (0 records)", fix="point curate at a file that has records") from None
+            raise
+
+
+def _parse_jsonl(p: Path, numbered_lines, skip_invalid: bool = False) -> RawRows:
     rows, locs, invalid = [], [], []
-    for n, line in enumerate(text.splitlines(), start=1):
+    for n, line in numbered_lines:
         if not line.strip():
             continue
         try:
