@@ -204,7 +204,8 @@ def name_values(datasets) -> dict[str, str]:
             continue
         p = Path(str(d.path))
         names += [part for part in p.parts if part not in ("/", ".")] + [p.stem, d.name]
-        names += [r["id"] for r in d.records if isinstance(r["id"], str)]
+        if getattr(getattr(d, "mapping", None), "id_field", True):  # ids curate numbered by position hold no PII
+            names += [r["id"] for r in d.records if isinstance(r["id"], str)]
         names += [r["label"] for r in d.records if isinstance(r.get("label"), str)]
     names = list(dict.fromkeys(n for n in names if n))
     if not names:

@@ -144,3 +144,38 @@ def test_an_ordinary_word_is_not_taken_for_a_cut_piece_of_a_value():
     san = Sanitizer({"input.html": "URL", "sk-proj-Xq7vB2abcdef": "API_KEY"})
     assert san.text("{'input_field': 'input'}") == "{'input_field': 'input'}"  # was 'input_field': '<URL>'
     assert "Xq7v" not in san.text("the key sk-proj-Xq7v…")  # a cut piece of a value still goes
+
+
+def test_positional_ids_are_not_scanned_but_ids_from_the_file_are(monkeypatch):
+    from curate.pii import detect
+    from curate.report.sanitize import name_values
+
+    seen: list[str] = []
+    real = detect.get_detector
+
+    def spy(cfg):
+        det = real(cfg)
+
+        class Spy:
+            def detect(self, texts):
+                seen.extend(texts)
+                return det.detect(texts)
+        return Spy()
+
+    monkeypatch.setattr(detect, "get_detector", spy)
+
+    class Mapping:
+        id_field = None
+
+    class Positional:
+        path, name, mapping = "/data/train.jsonl", "train", Mapping()
+        records = [{"id": str(i), "label": None} for i in range(1000)]
+
+    name_values([Positional()])
+    assert not any(t.isdigit() for t in seen)  # 1,000 numbered ids: nothing to find, not scanned
+
+    class FromFile(Positional):
+        mapping = type("M", (), {"id_field": "uid"})()
+        records = [{"id": "caller-628-555-0199", "label": None}]
+
+    assert name_values([FromFile()])  # an id field's values are scanned: the phone number is found
