@@ -302,7 +302,7 @@ def run_stage(stage: Stage, dataset, cfg=None, *, inputs: dict | None = None, nu
         stored.pop("id", None)  # entries written before ids were left out
         df = pd.DataFrame(decode_names(stored, dataset, datasets), index=range(len(dataset)))
         df.insert(0, "id", dataset.ids)  # not stored: ids can hold PII, and the fingerprint fixes them
-        arts = {a: np.load(p) for a, p in arrays.items()}
+        arts = {a: _load_array(p) for a, p in arrays.items()}
         if progress is not None:
             progress.advance(len(dataset))
         return df, StageRun(stage.name, time.perf_counter() - t0, True, len(df), key, arts)
@@ -331,6 +331,8 @@ def run_stage(stage: Stage, dataset, cfg=None, *, inputs: dict | None = None, nu
                 publish(tmp, p)
             finally:
                 discard(tmp)
+            if arts[a].nbytes > MMAP_BYTES:  # the saved copy, paged in by the OS, instead of a second one in memory
+                arts[a] = _load_array(p)
         tmp = tmp_path(path)
         try:
             pd.DataFrame(encode_names(cols, dataset, datasets), index=range(len(dataset))).to_parquet(tmp, index=False)
@@ -338,6 +340,13 @@ def run_stage(stage: Stage, dataset, cfg=None, *, inputs: dict | None = None, nu
         finally:
             discard(tmp)
     return df, StageRun(stage.name, time.perf_counter() - t0, False, len(df), key, arts)
+
+
+MMAP_BYTES = 256 << 20  # a cached artifact larger than this is memory-mapped, read-only (1M x 384 float32 is 1.5 GB)
+
+
+def _load_array(path: Path) -> np.ndarray:
+    return np.load(path, mmap_mode="r" if path.stat().st_size > MMAP_BYTES else None)
 
 
 # ---- no raw PII in the cache ----------------------------------------------------------------------

@@ -8,6 +8,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from curate.cli import main
@@ -103,3 +104,27 @@ def test_cache_clear_all_unlinks_a_shared_models_folder_without_emptying_it(tmp_
     monkeypatch.setenv("CURATE_CACHE_DIR", str(root))
     assert main(["cache", "clear", "--all"]) == 0
     assert not (root / "models").exists() and (shared / "m.bin").exists()
+
+
+def _matrix(batch, *, config):
+    n = len(batch["id"])
+    return {"vectors": np.arange(n * 8, dtype=np.float32).reshape(n, 8), "norm": [1.0] * n}
+
+
+MATRIX = Stage("_matrix", _matrix, NoConfig, ("norm",), version="test", artifacts=("vectors",))
+
+
+@pytest.mark.parametrize("limit, mapped", [(1 << 40, False), (16, True)], ids=["small-in-memory", "large-memory-mapped"])
+def test_a_large_cached_artifact_is_memory_mapped(labelled, tmp_path, monkeypatch, limit, mapped):
+    import curate.stages as stages
+
+    monkeypatch.setattr(stages, "MMAP_BYTES", limit)
+    monkeypatch.setenv("CURATE_CACHE_DIR", str(tmp_path / "own-cache"))
+    ds = load_dataset(labelled)
+    _, cold = run_stage(MATRIX, ds)
+    _, warm = run_stage(MATRIX, ds)
+    assert warm.cached and not cold.cached
+    for run in (cold, warm):
+        v = run.artifacts["vectors"]
+        assert isinstance(v, np.memmap) == mapped
+        np.testing.assert_array_equal(v, np.arange(24, dtype=np.float32).reshape(3, 8))
