@@ -65,14 +65,12 @@ def _top_cells(vecs: np.ndarray, centres: np.ndarray, probes: int, chunk: int = 
     return out
 
 
-def _blocked(vecs: np.ndarray, threshold: float, same: np.ndarray | None, active: np.ndarray,
-             probes: int, seed: int):
+def _cell_blocks(x: np.ndarray, probes: int, seed: int, rows: int = 4096):
+    """(queries, members) row-index blocks of `x`: every record against the members of the cells it probes."""
     rng = np.random.default_rng(seed)
-    x = vecs[active]
     n = len(x)
     k = max(2, int(math.sqrt(n)))
-    sample = x[rng.choice(n, size=min(n, 32 * k), replace=False)]
-    centres = _kmeans(sample, k, rng)
+    centres = _kmeans(x[rng.choice(n, size=min(n, 32 * k), replace=False)], k, rng)
     cells = _top_cells(x, centres, min(probes, k))
     home = cells[:, 0]
     by_home = np.argsort(home, kind="stable")
@@ -81,18 +79,19 @@ def _blocked(vecs: np.ndarray, threshold: float, same: np.ndarray | None, active
     probe_cell = cells.ravel()
     by_probe = np.argsort(probe_cell, kind="stable")
     pstarts = np.searchsorted(probe_cell[by_probe], np.arange(k + 1))
-    out = []
     for c in range(k):
         members = by_home[starts[c]:starts[c + 1]]
         queries = probe_rows[by_probe[pstarts[c]:pstarts[c + 1]]]
-        if not len(members) or not len(queries):
-            continue
-        for s in range(0, len(queries), 4096):
-            q = queries[s:s + 4096]
-            m = x[q] @ x[members].T
-            i, j, sim = _pairs_in(m, q, members, threshold, None if same is None else same[active])
-            out.append((active[i], active[j], sim))
-    return out
+        if len(members):
+            for s in range(0, len(queries), rows):
+                yield queries[s:s + rows], members
+
+
+def _blocked(vecs: np.ndarray, threshold: float, same: np.ndarray | None, active: np.ndarray,
+             probes: int, seed: int):
+    x = vecs[active]
+    return [_pairs_in(x[q] @ x[m].T, active[q], active[m], threshold, same)
+            for q, m in _cell_blocks(x, probes, seed)]
 
 
 def close_pairs(vecs: np.ndarray, threshold: float, *, same: np.ndarray | None = None,
@@ -158,3 +157,42 @@ def keep_first(n: int, i: np.ndarray, j: np.ndarray, sim: np.ndarray,
             dup_of[row], best[row] = js[k], float(ss[k])
             kept[row] = False
     return dup_of, best
+
+
+def close_mask(vecs: np.ndarray, threshold: float, *, same: np.ndarray | None = None,
+               active: np.ndarray | None = None, stop_above: int | None = None,
+               exact_upto: int = EXACT_UPTO, probes: int = 3, seed: int = 0) -> np.ndarray:
+    """Records with another `active` record at cosine >= threshold (and an equal key): a bool per record.
+
+    No pair is stored, so a low threshold on dense data costs no memory. `stop_above`: return as soon
+    as more records than this are marked (the caller then treats every record as marked). Exact at
+    or below `exact_upto` active records, IVF-blocked above (see the module docstring)."""
+    vecs = np.asarray(vecs, dtype=np.float32)
+    n = len(vecs)
+    act = np.arange(n) if active is None else (np.flatnonzero(active) if np.asarray(active).dtype == bool
+                                                else np.asarray(active, dtype=np.int64))
+    out = np.zeros(n, dtype=bool)
+    if len(act) < 2:
+        return out
+
+    def mark(block: np.ndarray, q: np.ndarray, m: np.ndarray) -> bool:
+        i, j, _ = _pairs_in(block, q, m, threshold, same)
+        out[i] = True
+        out[j] = True
+        return stop_above is not None and out.sum() > stop_above
+
+    if len(act) <= exact_upto:
+        step = max(64, min(1024, (1 << 24) // len(act)))
+        for s in range(0, len(act), step):
+            e = min(len(act), s + step)
+            m = vecs[act[s:e]] @ vecs[act[:e]].T
+            m[np.arange(s, e)[:, None] <= np.arange(e)[None, :]] = -2.0
+            if mark(m, act[s:e], act[:e]):
+                break
+        return out
+    x = vecs[act]
+    for q, m in _cell_blocks(x, probes, seed):
+        if mark(x[q] @ x[m].T, act[q], act[m]):
+            break
+    return out
+    return out

@@ -70,3 +70,18 @@ def test_fewer_than_two_records_have_no_pairs():
     i, j, s = close_pairs(np.ones((1, 4), dtype=np.float32) / 2, 0.9)
     assert len(i) == len(j) == len(s) == 0
     assert keep_first(1, i, j, s)[0].tolist() == [-1]
+
+
+@pytest.mark.parametrize("exact_upto", [10**9, 0], ids=["exact", "blocked"])
+def test_close_mask_marks_the_records_of_close_pairs(exact_upto):
+    from curate.embed.neighbors import close_mask
+
+    x, rng = _clustered(1500, 1000, seed=3)
+    same = rng.integers(0, 2, len(x))
+    i, j, _ = close_pairs(x, 0.9, same=same)
+    want = np.zeros(len(x), dtype=bool)
+    want[i] = want[j] = True
+    got = close_mask(x, 0.9, same=same, exact_upto=exact_upto)
+    assert (got == want).all() if exact_upto else (got <= want).all() and got.sum() >= 0.99 * want.sum()
+    early = close_mask(x, 0.9, same=same, stop_above=10, exact_upto=exact_upto)
+    assert 10 < early.sum() < want.sum()  # stopped early: the caller takes every record
