@@ -5,6 +5,7 @@ Run:
     python bench/audit_scale.py --n 20000 --no-baseline    # this checkout only
     python bench/audit_scale.py --n 20000 --baseline-src /tmp/before   # a baseline checkout of your own
     python bench/audit_scale.py --n 20000 --engine ray --workers 2     # passed through to `curate audit`
+    python bench/audit_scale.py --n 100000 --no-baseline --embedder hashing   # every stage but the fp32 encoder
 
 The corpus (seeded, `--seed`): N prompt/response records of ~60 words per field, sentences drawn from a
 word list with a grammar of determiners, nouns, verbs and adjectives so the text reads like English
@@ -298,6 +299,9 @@ def main() -> int:
     ap.add_argument("--concurrent", action="store_true",
                     help="run both sides at the same time (a busy machine slows both alike; memory is per side)")
     ap.add_argument("--json", type=Path, default=None, help="also write the results here")
+    ap.add_argument("--embedder", choices=("default", "hashing"), default="default",
+                    help="hashing: the default rules with `stages: {embed: {model: hashing}}` (a model-free "
+                         "embedder), to time every other stage at sizes where the fp32 encoder alone takes half an hour")
     args = ap.parse_args()
 
     work = args.work or Path(tempfile.mkdtemp(prefix="audit-scale-"))
@@ -312,6 +316,10 @@ def main() -> int:
         base = args.baseline_src or baseline_checkout(BASELINE_COMMIT)
         sides.append(("baseline", base, args.baseline_n or args.n, side_args(base, None, None)))
     sides.append(("new", ROOT, args.n, side_args(ROOT, args.engine, args.workers)))
+    if args.embedder == "hashing":
+        rules = work / "default-hashing.yaml"
+        rules.write_text((ROOT / "audit_rules" / "default.yaml").read_text() + "\nstages:\n  embed: {model: hashing}\n")
+        sides = [(label, src, n, [*extra, "--rules", str(rules)]) for label, src, n, extra in sides]
     jobs = []
     for label, src, n, extra in sides:
         corpus = work / f"corpus-{n}-{args.seed}.jsonl"
