@@ -16,8 +16,9 @@ Stage `hygiene` (row-local, every text field) writes lists of {field, detail}:
 
 from __future__ import annotations
 
+import functools
 import re
-import unicodedata
+from collections import Counter
 from dataclasses import dataclass
 
 import ftfy
@@ -33,11 +34,16 @@ ENCODING_ONLY = ftfy.TextFixerConfig(
     remove_control_chars=False, normalization=None, explain=False)
 INVISIBLE = {"\ufeff": "BOM", "\u200b": "zero-width space", "\u2060": "word joiner", "\u00ad": "soft hyphen"}
 ANSI_RE = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")  # terminal colour codes: drop the whole sequence, not only ESC
+# Unicode category Cc (U+0000-001F, U+007F-009F: fixed since Unicode 1.1) other than \n \t \r, plus the
+# invisible characters: one regex scan instead of a unicodedata call per character
+CONTROL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f" + "".join(INVISIBLE) + "]")
+LONE_CR_RE = re.compile(r"\r(?!\n)")
 SURROGATE_RE = re.compile(r"[\ud800-\udfff]")
 NONCHAR_RE = re.compile(r"[\ufdd0-\ufdef\ufffe\uffff]")
 CHAR_RUN_RE = re.compile(r"([^\s\-=_*#.~`|+<>/\\])\1{19,}")  # 20+ of one char; markdown rules/separators excluded
 SENTENCE_RE = re.compile(r"(?<=[.!?])\s+|\n+")
 PHRASE_RE = re.compile(r"(\b\w[^\n]{2,60}?)(?:[\s,;.]+\1\b){5,}")  # a phrase 6+ times back to back ("1 plus 1 plus..." x5 is maths)
+PHRASE_SEP_RE = re.compile(r"[\s,;.]+")  # the separator PHRASE_RE allows between copies
 
 
 @dataclass
@@ -45,14 +51,10 @@ class HygieneConfig:
     max_same_line: int = 3  # a line (10+ chars) seen more than this many times in one field is `repetition`
 
 
-def _is_control(c: str) -> bool:
-    return (unicodedata.category(c) == "Cc" and c not in "\n\t\r") or c in INVISIBLE
-
-
 def _control_detail(text: str) -> str | None:
-    bad = [(i, c) for i, c in enumerate(text) if _is_control(c)]
+    bad = [(m.start(), m.group()) for m in CONTROL_RE.finditer(text)]
     if "\r" in text:  # a lone \r (not part of \r\n) overwrites the line in a terminal
-        bad += [(m.start(), "\r") for m in re.finditer(r"\r(?!\n)", text)]
+        bad += [(m.start(), "\r") for m in LONE_CR_RE.finditer(text)]
     if not bad:
         return None
     bad.sort()
@@ -72,6 +74,13 @@ def _diff_span(old: str, new: str, width: int = 12) -> str:
 
 
 def fix_mojibake(text: str) -> str:
+    # ASCII is never mojibake: ftfy's encoding step returns it unchanged (its first plan) and the C1 and
+    # surrogate fixers only touch non-ASCII code points, so the (slow) call is skipped
+    return text if text.isascii() else _fix_mojibake(text)
+
+
+@functools.lru_cache(maxsize=16)  # the stage asks twice per field: once to detect, once for the repair
+def _fix_mojibake(text: str) -> str:
     return ftfy.fix_text(text, ENCODING_ONLY)
 
 
@@ -93,7 +102,7 @@ def fix_text(text: str) -> tuple[str, list[str]]:
     detail = _control_detail(out)
     if detail:
         out = ANSI_RE.sub("", out).replace("\r\n", "\n").replace("\r", "\n")
-        out = "".join(c for c in out if not _is_control(c))
+        out = CONTROL_RE.sub("", out)
         changes.append(f"removed {detail}")
     return out, changes
 
@@ -105,7 +114,7 @@ def repetition(text: str, max_same_line: int) -> str | None:
     # code repeats itself by nature: `return False` in every branch, a row of `<td>` cells, `[0, 0, 0, ...]`;
     # only a phrase with words looping back to back is degenerate there
     code = looks_like_code(text)
-    if len(text) < 20000:  # the back-reference regex is quadratic on huge texts
+    if len(text) < 20000 and _may_loop(text):  # the back-reference regex is quadratic on huge texts
         m = PHRASE_RE.search(text)
         if m and code and not re.search(r"[A-Za-z]{3,}", m.group(1)):
             m = None
@@ -114,25 +123,32 @@ def repetition(text: str, max_same_line: int) -> str | None:
             return f"{m.group(1)[:40]!r} repeated {n} times in a row"
     if code:
         return None
-    run, best, prev = 1, (1, ""), None
-    for sent in SENTENCE_RE.split(text):
-        sent = sent.strip()
-        run = run + 1 if sent and sent == prev else 1
-        if run > best[0]:
-            best = (run, sent)
-        prev = sent
-    if best[0] >= 3 and len(best[1]) >= 10:
-        return f"sentence {best[1][:40]!r} repeated {best[0]} times in a row"
-    counts: dict[str, int] = {}
-    for line in text.splitlines():
-        s = line.strip()
-        if len(s) >= 10:
-            counts[s] = counts.get(s, 0) + 1
-    if counts:
-        line, n = max(counts.items(), key=lambda kv: kv[1])
-        if n > max_same_line:
-            return f"line {line[:40]!r} appears {n} times"
+    sents = list(map(str.strip, SENTENCE_RE.split(text)))
+    if len(set(sents)) < len(sents):  # a run needs one sentence twice
+        run, best, prev = 1, (1, ""), None
+        for sent in sents:
+            run = run + 1 if sent and sent == prev else 1
+            if run > best[0]:
+                best = (run, sent)
+            prev = sent
+        if best[0] >= 3 and len(best[1]) >= 10:
+            return f"sentence {best[1][:40]!r} repeated {best[0]} times in a row"
+    lines = Counter(map(str.strip, text.splitlines()))  # in order of first appearance, like the loop it replaced
+    if lines and max(lines.values()) > max_same_line:
+        counts = {s: n for s, n in lines.items() if len(s) >= 10}
+        if counts:
+            line, n = max(counts.items(), key=lambda kv: kv[1])
+            if n > max_same_line:
+                return f"line {line[:40]!r} appears {n} times"
     return None
+
+
+def _may_loop(text: str) -> bool:
+    """A cheap necessary condition for PHRASE_RE: split at its separators, copies 2-5 of a looping phrase are
+    the same block of whole words four times in a row, so some pair of adjacent words occurs 3+ times."""
+    words = PHRASE_SEP_RE.split(text)
+    pairs = Counter(zip(words, words[1:]))
+    return bool(pairs) and max(pairs.values()) >= 3
 
 
 def field_findings(name: str, text: str, cfg: HygieneConfig) -> dict[str, str | None]:
