@@ -17,7 +17,7 @@ import difflib
 import re
 from dataclasses import dataclass
 
-from curate.content.codeish import CODE_LINE_RE, looks_like_code, signature_only
+from curate.content.codeish import code_line, looks_like_code, signature_only
 from curate.load.formats import alternative_answers
 from curate.stages import register_stage
 
@@ -98,7 +98,7 @@ def truncation(answer: str) -> str | None:
     prose_last = len(words_last) >= 4 and sum(w.isalpha() for w in words_last) >= 0.8 * len(words_last)
     # a ';' is a cut-off sentence only in prose: any code line in the answer makes it a statement's end
     code_end = code and tail[-1] in ",;" or tail[-1] == ";" and (
-        not prose_last or any(CODE_LINE_RE.search(ln) for ln in tail.splitlines()) or bool(re.search(r"[(){}\[\]=<>$`\"']", last_line)))
+        not prose_last or any(map(code_line, tail.splitlines())) or bool(re.search(r"[(){}\[\]=<>$`\"']", last_line)))
     if tail[-1] in ",;:(-" and not tail.endswith(("--", ":-)", ":)")) and not code_end:
         return f"ends with '{tail[-1]}': {_short(tail[-40:], 44)}"
     if code:
