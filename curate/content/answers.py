@@ -75,8 +75,30 @@ class AnswersConfig:
     echo_min_similarity: float = 0.9  # word-level similarity to the prompt above which an answer `repeats_prompt`
 
 
+NOT_WORD_RE = re.compile(r"[^\w\s/<>]+")
+ALNUM_RE = re.compile(r"[^\W_]")  # str.isalnum, as a regex
+TRAILING_LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz'"
+# Keywords one of which every match of a regex below holds (lower case; checked on ASCII text only, where
+# `in text.lower()` is exactly what re.I finds): most answers hold none and skip the regex
+REFUSAL_STRONG_KEYS = ("as a", "i'm ", "i am ", "i do not have", "i don't have")
+MERGED_KEYS = ("instruction", "input", "output", "response")
+
+
+def _norm_words(text: str) -> list[str]:
+    """The words of `_norm(text)` (str.split and re's \\s agree on what is whitespace)."""
+    return NOT_WORD_RE.sub(" ", text.lower()).split()
+
+
 def _norm(text: str) -> str:
-    return re.sub(r"\s+", " ", re.sub(r"[^\w\s/<>]", " ", text.lower())).strip()
+    return " ".join(_norm_words(text))
+
+
+def _lacks(text: str, keys: tuple[str, ...]) -> bool:
+    """`text` is ASCII and holds none of `keys` (case-insensitively): a regex needing one cannot match."""
+    if not text.isascii():
+        return False
+    low = text.lower()
+    return not any(k in low for k in keys)
 
 
 def _short(text: str, n: int = 60) -> str:
@@ -104,7 +126,8 @@ def truncation(answer: str) -> str | None:
     if code:
         return None  # "return a", "echo $a": a last word in code is not a sentence cut off
     words = tail.split()
-    last = re.findall(r"[A-Za-z']+$", tail)
+    run = tail[len(tail.rstrip(TRAILING_LETTERS)):]  # what re.findall(r"[A-Za-z']+$", tail) finds, without the scan
+    last = [run] if run else []
     # "768 sq in", "$0.25 per can": a unit or a noun after a number/article is a finished phrase
     before = words[-2].lower() if len(words) >= 2 else ""
     noun_use = before in ("per", "a", "an", "the", "sq", "square", "cubic") or any(c.isdigit() for c in before)
@@ -122,8 +145,14 @@ def _offered(answer_norm: str, prompt: str) -> bool:
 
 
 def repeats_prompt(answer: str, prompt: str, min_similarity: float) -> float | None:
-    a, p = _norm(answer).split(), _norm(prompt).split()
-    if len(a) < 3 or not p:
+    return _repeats(_norm_words(answer), prompt, min_similarity)
+
+
+def _repeats(a: list[str], prompt: str, min_similarity: float) -> float | None:
+    if len(a) < 3:
+        return None
+    p = _norm_words(prompt)
+    if not p:
         return None
     if a == p:
         return 1.0
@@ -138,14 +167,15 @@ def answer_defect(answer: str, prompt: str, cfg: AnswersConfig) -> tuple[str, st
     """(kind, evidence) for the first defect of one assistant text, or None."""
     if not answer.strip():
         return "empty", ("whitespace only: " + repr(answer[:20])) if answer else "empty string"
-    n = _norm(answer).strip(" /")
+    words = _norm_words(answer)
+    n = " ".join(words).strip(" /")
     stripped = answer.strip().lower().strip(" .!")
     m = NO_ANSWER_MARKER_RE.search(answer)
     if m:
         return "placeholder", f"opens with the no-answer marker {m.group(0).strip()!r}: {_short(answer, 50)}"
     if (n in PLACEHOLDERS or stripped in PLACEHOLDERS or stripped.strip("<>[]() ") in PLACEHOLDERS) and not _offered(n, prompt):
         return "placeholder", f"whole answer is {_short(answer, 40)}"
-    if not any(c.isalnum() for c in answer):
+    if not ALNUM_RE.search(answer):
         return "placeholder", f"no letters or digits: {_short(answer, 40)}"
     m = PLACEHOLDER_RE.search(answer)
     if m:
@@ -153,10 +183,12 @@ def answer_defect(answer: str, prompt: str, cfg: AnswersConfig) -> tuple[str, st
     m = LOREM_RE.search(answer)
     if m and not ASKS_LOREM_RE.search(prompt):  # lorem ipsum the prompt gives or asks about is the task's data
         return "placeholder", f"placeholder {_short(answer[m.start():m.start() + 40], 44)}"
-    persona = AI_PERSONA_RE.search(prompt)
-    for m in REFUSAL_STRONG_RE.finditer(answer):
+    persona = None
+    for m in () if _lacks(answer, REFUSAL_STRONG_KEYS) else REFUSAL_STRONG_RE.finditer(answer):
         if m.group(0).lower() in prompt.lower():
             continue  # the phrase is in the prompt: quoted data ("count the vowels in 'I am an AI model'")
+        if persona is None:
+            persona = AI_PERSONA_RE.search(prompt) or False
         if persona and not re.search(r"language model", m.group(0), re.I):
             continue  # the prompt casts the model as an AI character: "I am an AI" is in character
         return "refusal", f"boilerplate {_short(m.group(0))}"
@@ -164,7 +196,7 @@ def answer_defect(answer: str, prompt: str, cfg: AnswersConfig) -> tuple[str, st
         m = REFUSAL_OPENING_RE.search(answer)
         if m:
             return "refusal", f"refuses: {_short(m.group(0))}"
-    sim = repeats_prompt(answer, prompt, cfg.echo_min_similarity)
+    sim = _repeats(words, prompt, cfg.echo_min_similarity)
     if sim is not None and sim < 1.0 and EDIT_TASK_RE.search(prompt):
         sim = None  # "fix the bug in this code": the answer is the given text with the edit, near-identical by design
     if sim is not None:
@@ -203,7 +235,7 @@ def _asks_for_several(prompt: str) -> bool:
 
 def merged_instructions(answer: str, prompt: str = "") -> str | None:
     """The span where a second instruction/answer block starts inside an answer, or None."""
-    for m in MERGED_RE.finditer(answer):
+    for m in () if _lacks(answer, MERGED_KEYS) else MERGED_RE.finditer(answer):
         # "Output:" or "Input:" as the answer's own first line may be a format the task asked for
         if m.start() == 0 and m.group(0).strip().lower().startswith(("output", "response")):
             continue
