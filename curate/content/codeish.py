@@ -89,11 +89,13 @@ def signature_only(answer: str, prompt: str) -> bool:
 
 def unfenced_python(answer: str, prompt: str = "") -> str | None:
     """The Python source an unfenced answer opens with, or None when it is not confidently Python."""
-    if "```" in answer or (OTHER_LANG_RE.search(prompt) and not re.search(r"\bpython\b", prompt, re.I)):
+    if "```" in answer:
         return None
     lines = answer.strip("\n").splitlines()
     first = next((ln for ln in lines if ln.strip()), "")
     if not PY_START_RE.match(first.strip()) or first[:1].isspace():
+        return None  # tested before the prompt's language: one match at the start, not a scan of the prompt
+    if OTHER_LANG_RE.search(prompt) and not re.search(r"\bpython\b", prompt, re.I):
         return None
     code = []
     for ln in lines:
