@@ -51,6 +51,7 @@ class HygieneConfig:
     max_same_line: int = 3  # a line (10+ chars) seen more than this many times in one field is `repetition`
 
 
+@functools.lru_cache(maxsize=16)  # asked twice per field: by the finding and by the repair of the same text
 def _control_detail(text: str) -> str | None:
     bad = [(m.start(), m.group()) for m in CONTROL_RE.finditer(text)]
     if "\r" in text:  # a lone \r (not part of \r\n) overwrites the line in a terminal
@@ -91,7 +92,7 @@ def fix_text(text: str) -> tuple[str, list[str]]:
     """
     changes: list[str] = []
     out = text
-    if SURROGATE_RE.search(out) or NONCHAR_RE.search(out):
+    if not out.isascii() and (SURROGATE_RE.search(out) or NONCHAR_RE.search(out)):
         n = len(SURROGATE_RE.findall(out)) + len(NONCHAR_RE.findall(out))
         out = NONCHAR_RE.sub("\ufffd", SURROGATE_RE.sub("\ufffd", out))
         changes.append(f"replaced {n} invalid code point(s) with U+FFFD")
@@ -169,8 +170,9 @@ def _may_loop(text: str) -> bool:
 
 
 def field_findings(name: str, text: str, cfg: HygieneConfig) -> dict[str, str | None]:
-    bad = [c for c in SURROGATE_RE.findall(text) + NONCHAR_RE.findall(text)]
-    fffd = text.count("\ufffd")
+    ascii = text.isascii()  # no surrogates, noncharacters or U+FFFD to look for
+    bad = [] if ascii else SURROGATE_RE.findall(text) + NONCHAR_RE.findall(text)
+    fffd = 0 if ascii else text.count("\ufffd")
     invalid = None
     if bad or fffd:
         parts = ([f"{len(bad)} invalid code point(s) ({', '.join(sorted({f'U+{ord(c):04X}' for c in bad})[:3])})"] if bad else []) + \

@@ -122,6 +122,7 @@ TOOL_CUE_KEYS = ("tool", "function", "action", "command", "plugin", "you have ac
                  "you can invoke", '"type"', '"parameters"')
 NOT_ALNUM_RE = re.compile(r"[\W_]+")  # everything str.isalnum is not
 URL_START_KEYS = ("http://", "https://", "www.")  # URL_RE needs one
+REF_KEYS = ("following", "below", "this", "given", "above", "provided", "shown")  # REF_RE or REF_AFTER_RE needs one
 QUOTED_RE = re.compile(r"```.*?(?:```|\Z)|`[^`\n]+`|\"[^\"\n]{3,}\"|“[^”\n]{3,}”|(?<!\w)'[^'\n]{3,}'(?!\w)", re.S)
 
 
@@ -169,6 +170,8 @@ def _blank(text: str, spans) -> str:
 
 def dialogue_spans(text: str) -> list[tuple[int, int]]:
     """The speaker turns of a dialogue/transcript in `text` (2+ speakers, 3+ turns), else []."""
+    if ":" not in text:
+        return []  # every speaker line has one
     turns = [m for m in SPEAKER_RE.finditer(text) if m.group("who").strip("# ").lower() not in NOT_SPEAKERS]
     speakers = {m.group("who").strip("# ").lower() for m in turns}
     if len(turns) < 3 or len(speakers) < 2:
@@ -180,7 +183,9 @@ def dialogue_spans(text: str) -> list[tuple[int, int]]:
 
 def data_masked(request: str) -> str:
     """The request with the data it carries blanked out: quoted/fenced/backticked text and dialogue turns."""
-    spans = [m.span() for m in QUOTED_RE.finditer(request)] + dialogue_spans(request)
+    quoted = any(q in request for q in "`\"“'")  # every QUOTED_RE match opens with one
+    spans = [m.span() for m in QUOTED_RE.finditer(request)] if quoted else []
+    spans += dialogue_spans(request)
     return _blank(request, spans) if spans else request
 
 
@@ -220,7 +225,9 @@ def missing_content(request: str, min_chars: int, *, before: str = "", data: str
     masked = request if masked is None else masked
     if _has_content(data, min_chars):
         return None  # the Alpaca input / the text after the instruction is what "the given data" means
-    quoted = re.search(r"[\"“'`][^\"”'`]{%d,}[\"”'`]" % min_chars, request)
+    if _lacks(_ascii_lower(masked), REF_KEYS):
+        return None
+    quoted = None  # a quoted text in the request: searched for when it matters
     for m in [*REF_RE.finditer(masked), *REF_AFTER_RE.finditer(masked)]:
         if "mid" in m.groupdict() and _generic(m, masked):
             continue
@@ -230,7 +237,11 @@ def missing_content(request: str, min_chars: int, *, before: str = "", data: str
         if code_task and noun in _DATA_NOUNS and det not in ("the following", "following", "below", "above", "the above"):
             continue  # "write a function that sorts the given list": the list is the function's argument
         rest, tail = _sentence_tail(request[m.end():])
-        if _has_content(tail, min_chars) or _inline_literal(rest) or quoted:
+        if _has_content(tail, min_chars) or _inline_literal(rest):
+            continue
+        if quoted is None:
+            quoted = bool(re.search(r"[\"“'`][^\"”'`]{%d,}[\"”'`]" % min_chars, request))
+        if quoted:
             continue
         if det in ("the following", "following", "below"):
             if _alnum(rest) >= 80:
