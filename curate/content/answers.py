@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections import Counter
 from dataclasses import dataclass
 
 from curate.content.codeish import code_line, looks_like_code, signature_only
@@ -84,8 +85,14 @@ REFUSAL_STRONG_KEYS = ("as a", "i'm ", "i am ", "i do not have", "i don't have")
 MERGED_KEYS = ("instruction", "input", "output", "response")
 
 
+# NOT_WORD_RE's characters among ASCII, each to a space: on ASCII text str.translate does its work in one C pass
+_ASCII_NOT_WORD = str.maketrans({c: " " for c in map(chr, range(128)) if NOT_WORD_RE.match(c)})
+
+
 def _norm_words(text: str) -> list[str]:
     """The words of `_norm(text)` (str.split and re's \\s agree on what is whitespace)."""
+    if text.isascii():
+        return text.lower().translate(_ASCII_NOT_WORD).split()
     return NOT_WORD_RE.sub(" ", text.lower()).split()
 
 
@@ -93,12 +100,13 @@ def _norm(text: str) -> str:
     return " ".join(_norm_words(text))
 
 
-def _lacks(text: str, keys: tuple[str, ...]) -> bool:
-    """`text` is ASCII and holds none of `keys` (case-insensitively): a regex needing one cannot match."""
-    if not text.isascii():
-        return False
-    low = text.lower()
-    return not any(k in low for k in keys)
+def _ascii_lower(text: str) -> str | None:
+    return text.lower() if text.isascii() else None
+
+
+def _lacks(low: str | None, keys: tuple[str, ...]) -> bool:
+    """`low` (an ASCII text lower-cased, None for other text) holds none of `keys`: a regex needing one cannot match."""
+    return low is not None and not any(k in low for k in keys)
 
 
 def _short(text: str, n: int = 60) -> str:
@@ -156,10 +164,13 @@ def _repeats(a: list[str], prompt: str, min_similarity: float) -> float | None:
         return None
     if a == p:
         return 1.0
-    sm = difflib.SequenceMatcher(None, a, p, autojunk=False)
-    if sm.real_quick_ratio() < min_similarity or sm.quick_ratio() < min_similarity:
+    # SequenceMatcher's real_quick_ratio and quick_ratio (the same float arithmetic), without building its index
+    length = len(a) + len(p)
+    if 2.0 * min(len(a), len(p)) / length < min_similarity:
         return None
-    r = sm.ratio()
+    if 2.0 * sum((Counter(a) & Counter(p)).values()) / length < min_similarity:
+        return None
+    r = difflib.SequenceMatcher(None, a, p, autojunk=False).ratio()
     return r if r >= min_similarity else None
 
 
@@ -168,6 +179,7 @@ def answer_defect(answer: str, prompt: str, cfg: AnswersConfig) -> tuple[str, st
     if not answer.strip():
         return "empty", ("whitespace only: " + repr(answer[:20])) if answer else "empty string"
     words = _norm_words(answer)
+    low = _ascii_lower(answer)
     n = " ".join(words).strip(" /")
     stripped = answer.strip().lower().strip(" .!")
     m = NO_ANSWER_MARKER_RE.search(answer)
@@ -180,11 +192,11 @@ def answer_defect(answer: str, prompt: str, cfg: AnswersConfig) -> tuple[str, st
     m = PLACEHOLDER_RE.search(answer)
     if m:
         return "placeholder", f"placeholder {_short(m.group(0), 50)}"
-    m = LOREM_RE.search(answer)
+    m = None if _lacks(low, ("lorem ipsum",)) else LOREM_RE.search(answer)
     if m and not ASKS_LOREM_RE.search(prompt):  # lorem ipsum the prompt gives or asks about is the task's data
         return "placeholder", f"placeholder {_short(answer[m.start():m.start() + 40], 44)}"
     persona = None
-    for m in () if _lacks(answer, REFUSAL_STRONG_KEYS) else REFUSAL_STRONG_RE.finditer(answer):
+    for m in () if _lacks(low, REFUSAL_STRONG_KEYS) else REFUSAL_STRONG_RE.finditer(answer):
         if m.group(0).lower() in prompt.lower():
             continue  # the phrase is in the prompt: quoted data ("count the vowels in 'I am an AI model'")
         if persona is None:
@@ -235,14 +247,15 @@ def _asks_for_several(prompt: str) -> bool:
 
 def merged_instructions(answer: str, prompt: str = "") -> str | None:
     """The span where a second instruction/answer block starts inside an answer, or None."""
-    for m in () if _lacks(answer, MERGED_KEYS) else MERGED_RE.finditer(answer):
+    low = _ascii_lower(answer)
+    for m in () if _lacks(low, MERGED_KEYS) else MERGED_RE.finditer(answer):
         # "Output:" or "Input:" as the answer's own first line may be a format the task asked for
         if m.start() == 0 and m.group(0).strip().lower().startswith(("output", "response")):
             continue
         if not _is_block(m, answer):
             continue
         return f"block at char {m.start()}: {_short(answer[m.start():m.start() + 60], 60)}"
-    qs = list(QA_RE.finditer(answer))
+    qs = [] if low is not None and low.count("q") < 2 else list(QA_RE.finditer(answer))  # each match holds a 'q'
     if len(qs) >= 2 and not _asks_for_several(prompt) and re.search(r"(?:^|\n)[ \t]*(?:answer|a)[ \t]*\d*[ \t]*:", answer, re.I):
         return f"{len(qs)} question/answer blocks: {_short(answer[qs[1].start():qs[1].start() + 60], 60)}"
     return None

@@ -130,11 +130,27 @@ def test_looks_like_code_counts_nonblank_lines():
 
 # ---- answers -----------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("text", ["Hello,   World!", "a\u2003b\u00a0c\x1cd", "  <tag> a/b  ", "", "...", "Ünïcode  ẞ"],
-                         ids=["punct", "unicode-space", "kept-chars", "empty", "only-punct", "unicode-letters"])
+@pytest.mark.parametrize("text", ["Hello,   World!", "a\u2003b\u00a0c\x1cd", "  <tag> a/b  ", "", "...", "Ünïcode  ẞ",
+                                  "".join(map(chr, range(128))) * 2, "A_b\x1fc\x0bd--e"],
+                         ids=["punct", "unicode-space", "kept-chars", "empty", "only-punct", "unicode-letters",
+                              "every-ascii-char", "ascii-separators"])
 def test_norm_is_the_two_substitutions(text):
     old = re.sub(r"\s+", " ", re.sub(r"[^\w\s/<>]", " ", text.lower())).strip()
     assert answers._norm(text) == old and answers._norm_words(text) == old.split()
+
+
+def test_repeats_is_sequence_matcher():
+    import difflib
+    rng = random.Random(2)
+    for _ in range(2000):
+        a = [rng.choice("abcde") for _ in range(rng.randint(3, 12))]
+        p = [rng.choice("abcde") for _ in range(rng.randint(1, 12))]
+        for threshold in (0.5, 0.9):
+            sm = difflib.SequenceMatcher(None, a, p, autojunk=False)
+            old = None if a != p and (sm.real_quick_ratio() < threshold or sm.quick_ratio() < threshold) else (
+                1.0 if a == p else sm.ratio())
+            old = old if old is None or old >= threshold else None
+            assert answers._repeats(a, " ".join(p), threshold) == old
 
 
 @pytest.mark.parametrize("tail", ["It ends with the", "no letters 42", "don't", "café", "x'", "A", "end.\nthe"],
@@ -154,11 +170,11 @@ def test_trailing_word_is_the_findall(tail):
     ("x\n### Response:", answers.MERGED_KEYS, answers.MERGED_RE),
 ], ids=["as-an-ai", "im-an-ai", "i-am-an-ai", "dont-have", "do-not-have", "instruction", "response"])
 def test_answer_keywords_are_in_every_match(answer, keys, rx):
-    assert rx.search(answer) and not answers._lacks(answer, keys)
+    assert rx.search(answer) and not answers._lacks(answers._ascii_lower(answer), keys)
 
 
 def test_non_ascii_answers_are_always_searched():
-    assert not answers._lacks("\u212a", ("k",))  # re.I folds the Kelvin sign to 'k': no keyword shortcut
+    assert not answers._lacks(answers._ascii_lower("\u212a"), ("k",))  # re.I folds the Kelvin sign to 'k': no keyword shortcut
 
 
 # ---- prompts -----------------------------------------------------------------------------------------
