@@ -44,6 +44,7 @@ CHAR_RUN_RE = re.compile(r"([^\s\-=_*#.~`|+<>/\\])\1{19,}")  # 20+ of one char; 
 SENTENCE_RE = re.compile(r"(?<=[.!?])\s+|\n+")
 PHRASE_RE = re.compile(r"(\b\w[^\n]{2,60}?)(?:[\s,;.]+\1\b){5,}")  # a phrase 6+ times back to back ("1 plus 1 plus..." x5 is maths)
 PHRASE_SEP_RE = re.compile(r"[\s,;.]+")  # the separator PHRASE_RE allows between copies
+_PHRASE_SEP_TO_SPACE = str.maketrans(",;.", "   ")  # on ASCII, PHRASE_SEP_RE splits where str.split() then does
 
 
 @dataclass
@@ -109,7 +110,10 @@ def fix_text(text: str) -> tuple[str, list[str]]:
 
 
 def repetition(text: str, max_same_line: int) -> str | None:
-    m = CHAR_RUN_RE.search(text)
+    # Each regex below runs only where a cheap necessary condition holds (`tokens`: the text split at
+    # whitespace, which is what re's \s matches): the findings are those of the regexes alone.
+    tokens = text.split()
+    m = CHAR_RUN_RE.search(text) if max(map(len, tokens), default=0) >= 20 else None  # a run sits inside one token
     if m:
         return f"{m.group(1)!r} repeated {len(m.group(0))} times at char {m.start()}"
     # code repeats itself by nature: `return False` in every branch, a row of `<td>` cells, `[0, 0, 0, ...]`;
@@ -124,7 +128,8 @@ def repetition(text: str, max_same_line: int) -> str | None:
             return f"{m.group(1)[:40]!r} repeated {n} times in a row"
     if code:
         return None
-    sents = list(map(str.strip, SENTENCE_RE.split(text)))
+    # three copies of a sentence in a row are three copies of its words in a row
+    sents = list(map(str.strip, SENTENCE_RE.split(text))) if _back_to_back(tokens, 3) else []
     if len(set(sents)) < len(sents):  # a run needs one sentence twice
         run, best, prev = 1, (1, ""), None
         for sent in sents:
@@ -148,23 +153,34 @@ def _may_loop(text: str) -> bool:
     """A cheap necessary condition for PHRASE_RE (whose back-reference search costs ~60 steps per word).
 
     Split at the separators PHRASE_RE allows between copies, copies 2 to 5 of a looping phrase are the same
-    block of m whole words four times in a row (m <= 31: a phrase is at most 61 characters), so the words
-    from the block's start repeat with period m for 3m words, and its first word pair occurs 3+ times."""
-    words = PHRASE_SEP_RE.split(text)
+    block of m whole words four times in a row (m <= 31: a phrase is at most 61 characters)."""
+    # re.split also yields an empty string at either end; _back_to_back never matches on one (see its doc)
+    words = text.translate(_PHRASE_SEP_TO_SPACE).split() if text.isascii() else PHRASE_SEP_RE.split(text)
+    return _back_to_back(words, 4, max_len=31)
+
+
+def _back_to_back(words: list[str], copies: int, max_len: int | None = None) -> bool:
+    """Some block of m <= max_len words occurs `copies` times in a row in `words`.
+
+    Such a block's first word pair occurs `copies` times, or `copies - 1` times for a one-word block, so
+    only the starts of pairs seen that often are tried; m is the distance between two of them. An empty
+    word at either end never takes part: inside a run every word has a copy one block further on."""
     pairs = Counter(zip(words, words[1:]))
-    if not pairs or max(pairs.values()) < 3:
+    need = copies - 1
+    if not pairs or max(pairs.values()) < need:
         return False
     starts: dict[tuple[str, str], list[int]] = {}
     for i, pair in enumerate(zip(words, words[1:])):
-        if pairs[pair] >= 3:
+        if pairs[pair] >= need:
             starts.setdefault(pair, []).append(i)
+    span = copies - 1
     for pos in starts.values():
         for a, p in enumerate(pos):
             for q in pos[a + 1:]:
                 m = q - p
-                if m > 31:
+                if max_len is not None and m > max_len:
                     break
-                if words[p:p + 3 * m] == words[q:q + 3 * m]:
+                if words[p:p + span * m] == words[q:q + span * m]:
                     return True
     return False
 

@@ -230,3 +230,56 @@ def test_blank_is_the_per_character_loop(spans):
 @pytest.mark.parametrize("text", ["abc_12 !", "naïve ½ ٣", "", "___"], ids=["ascii", "unicode-numerics", "empty", "underscores"])
 def test_alnum_counts_like_isalnum(text):
     assert prompts._alnum(text) == sum(c.isalnum() for c in text)
+
+
+# ---- hygiene.repetition against the code it replaced, on generated texts ----------------------------
+
+def _old_repetition(text: str, max_same_line: int) -> str | None:
+    """hygiene.repetition before the prefilters (base c5a6994), verbatim but for the names."""
+    m = hygiene.CHAR_RUN_RE.search(text)
+    if m:
+        return f"{m.group(1)!r} repeated {len(m.group(0))} times at char {m.start()}"
+    code = looks_like_code(text)
+    if len(text) < 20000:
+        m = PHRASE_RE.search(text)
+        if m and code and not re.search(r"[A-Za-z]{3,}", m.group(1)):
+            m = None
+        if m:
+            n = len(re.findall(re.escape(m.group(1)), m.group(0)))
+            return f"{m.group(1)[:40]!r} repeated {n} times in a row"
+    if code:
+        return None
+    run, best, prev = 1, (1, ""), None
+    for sent in hygiene.SENTENCE_RE.split(text):
+        sent = sent.strip()
+        run = run + 1 if sent and sent == prev else 1
+        if run > best[0]:
+            best = (run, sent)
+        prev = sent
+    if best[0] >= 3 and len(best[1]) >= 10:
+        return f"sentence {best[1][:40]!r} repeated {best[0]} times in a row"
+    counts: dict[str, int] = {}
+    for line in text.splitlines():
+        s = line.strip()
+        if len(s) >= 10:
+            counts[s] = counts.get(s, 0) + 1
+    if counts:
+        line, n = max(counts.items(), key=lambda kv: kv[1])
+        if n > max_same_line:
+            return f"line {line[:40]!r} appears {n} times"
+    return None
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_repetition_matches_the_old_code(seed):
+    rng = random.Random(seed)
+    pieces = ["Pay on time.", "Pay on time!", "ok.", "..........", "Thanks", "x = 1;", "a-b", "word", "é", "\u2003",
+              "!" * rng.choice([5, 19, 20, 25]), "zz" * 10, "Same line here", "\n", "\n\n", " ", ". ", "? ", ", ", "\t"]
+    found = 0
+    for _ in range(1500):
+        parts = [rng.choice(pieces) for _ in range(rng.randint(0, 10))]
+        text = "".join(p * rng.choice([1, 1, 2, 3, 4, 6]) for p in parts)
+        old, new = _old_repetition(text, 3), hygiene.repetition(text, 3)
+        assert new == old, repr(text)
+        found += old is not None
+    assert found > 150  # the generator does make repetition of each kind
