@@ -270,16 +270,26 @@ def _old_repetition(text: str, max_same_line: int) -> str | None:
     return None
 
 
+def _generated_text(rng: random.Random) -> str:
+    """Sentences and lines repeated 1-6 times with assorted separators, now and then a character run."""
+    units = ["Pay on time.", "Pay on time!", "ok.", "..........", "Thanks a lot", "x = 1;", "a-b, c", "word", "é",
+             "Same line here", "Il a dit « oui ».", "!" * rng.choice([5, 19, 20, 25]), "zz" * 10, "go go go"]
+    seps = [" ", "\n", "\n\n", ". ", "? ", ", ", "\t", "\u2003", "  \n "]
+    out = []
+    for _ in range(rng.randint(0, 6)):
+        unit, sep = rng.choice(units), rng.choice(seps)
+        out.append(sep.join([unit] * rng.choice([1, 1, 2, 3, 4, 5, 6])) + rng.choice(seps))
+    return "".join(out)
+
+
 @pytest.mark.parametrize("seed", range(4))
 def test_repetition_matches_the_old_code(seed):
     rng = random.Random(seed)
-    pieces = ["Pay on time.", "Pay on time!", "ok.", "..........", "Thanks", "x = 1;", "a-b", "word", "é", "\u2003",
-              "!" * rng.choice([5, 19, 20, 25]), "zz" * 10, "Same line here", "\n", "\n\n", " ", ". ", "? ", ", ", "\t"]
-    found = 0
-    for _ in range(1500):
-        parts = [rng.choice(pieces) for _ in range(rng.randint(0, 10))]
-        text = "".join(p * rng.choice([1, 1, 2, 3, 4, 6]) for p in parts)
+    kinds = set()
+    for _ in range(2000):
+        text = _generated_text(rng)
         old, new = _old_repetition(text, 3), hygiene.repetition(text, 3)
         assert new == old, repr(text)
-        found += old is not None
-    assert found > 150  # the generator does make repetition of each kind
+        if old:
+            kinds.add("char" if "times at char" in old else old.split()[0] if old.startswith(("sentence", "line")) else "phrase")
+    assert kinds == {"char", "phrase", "sentence", "line"}  # the generator makes every kind
