@@ -80,8 +80,9 @@ PATTERNS = [
         rf"visual|infographic|cartoon|collage|3d model)s?\b{_NOT_OBJECT}", re.I)),
 ]
 MEDIA_REASONS = ("image", "audio_video")
-# Keywords one of which every match of a pattern holds, read off its alternatives (lower case). On ASCII text
-# `key in text.lower()` finds exactly what re.I would, so a prompt holding none skips the pattern's search;
+# Keywords one of which every match of a pattern holds at the start of a word (after \\b or a space in every
+# alternative), read off its alternatives, lower case. On ASCII text `key in text.lower()` finds exactly what
+# re.I would, so a prompt where none starts a word skips the pattern's search ("paragraph" is no graph);
 # other text is searched as it is (re.I also folds a few non-ASCII letters: the Kelvin sign is a 'k').
 PATTERN_KEYS = {
     "attachment": ("attach", "enclosed", "uploaded"),
@@ -90,7 +91,7 @@ PATTERN_KEYS = {
     "audio_video": ("audio", "recording", "song", "podcast", "video", "clip", "voice", "soundtrack", "tape", "listen to"),
     "browse": ("web", "internet", "online", "google", "look up", "site", "url", "link", "live", "real-time"),
     "image_generation": ("image", "picture", "photo", "drawing", "illustration", "logo", "painting", "sketch", "portrait",
-                         "graphic", "artwork", "icon", "meme", "visual", "cartoon", "collage", "3d model"),
+                         "graphic", "artwork", "icon", "meme", "visual", "infographic", "cartoon", "collage", "3d model"),
 }
 URL_RE = re.compile(r"(?:https?://|www\.)[^\s)\]>\"'`]+", re.I)
 # Verbs that ask to read what is behind a link; "fetch data from <url>" in a program is not one
@@ -144,6 +145,19 @@ def _alnum(text: str) -> int:
 def _lacks(low: str | None, keys: tuple[str, ...]) -> bool:
     """`low` (an ASCII text lower-cased, None for other text) holds none of `keys`: a regex needing one cannot match."""
     return low is not None and not any(k in low for k in keys)
+
+
+def _lacks_word(low: str | None, keys: tuple[str, ...]) -> bool:
+    """Like `_lacks`, counting a key only where it starts a word (its first character is a word character)."""
+    if low is None:
+        return False
+    for k in keys:
+        i = low.find(k)
+        while i >= 0:
+            if i == 0 or not (low[i - 1].isalnum() or low[i - 1] == "_"):  # ASCII \b before a word character
+                return False
+            i = low.find(k, i + 1)
+    return True
 
 
 def _ascii_lower(text: str) -> str | None:
@@ -278,7 +292,7 @@ def unanswerable(prompt: str, cfg: PromptsConfig, *, before: str = "", data: str
             continue
         if reason == "attachment" and "file" in tools:
             continue
-        m = None if _lacks(low, PATTERN_KEYS[reason]) else rx.search(masked)
+        m = None if _lacks_word(low, PATTERN_KEYS[reason]) else rx.search(masked)
         if m:
             if reason in MEDIA_REASONS and _media_given(prompt, m, data, cfg.min_media_text_chars):
                 continue

@@ -190,13 +190,24 @@ PATTERN_CASES = [
     ("browse", "look it up online"),
     ("image_generation", "Draw a picture of a cat."), ("image_generation", "Can you create a 3D model of a car"),
     ("image_generation", "Please design me a logo"), ("image_generation", "Make an infographic"),
+    ("image", "the paragraph and this graph"), ("audio_video", "this movie clip"), ("browse", "open the webpage"),
+    ("image_generation", "Generate a cool-looking 3D model"),
 ]
 
 
 @pytest.mark.parametrize("reason, text", PATTERN_CASES, ids=[f"{r}:{t[:20]}" for r, t in PATTERN_CASES])
 def test_pattern_keywords_are_in_every_match(reason, text):
     rx = dict(prompts.PATTERNS)[reason]
-    assert rx.search(text) and not prompts._lacks(prompts._ascii_lower(text), prompts.PATTERN_KEYS[reason])
+    assert rx.search(text) and not prompts._lacks_word(prompts._ascii_lower(text), prompts.PATTERN_KEYS[reason])
+
+
+@pytest.mark.parametrize("text, keys, lacks", [
+    ("a paragraph of text", ("graph",), True), ("the graph below", ("graph",), False), ("graph first", ("graph",), False),
+    ("my_graph", ("graph",), True), ("(graph)", ("graph",), False), ("invoice, then voice", ("voice",), False),
+    ("\u212aey", ("key",), False),
+], ids=["inside-word", "after-space", "at-start", "after-underscore", "after-paren", "second-occurrence", "non-ascii"])
+def test_lacks_word(text, keys, lacks):
+    assert prompts._lacks_word(prompts._ascii_lower(text), keys) is lacks
 
 
 @pytest.mark.parametrize("text", ["Tools: request(url)", "You have access to the following functions", "\"type\": \"function\"",
@@ -293,3 +304,21 @@ def test_repetition_matches_the_old_code(seed):
         if old:
             kinds.add("char" if "times at char" in old else old.split()[0] if old.startswith(("sentence", "line")) else "phrase")
     assert kinds == {"char", "phrase", "sentence", "line"}  # the generator makes every kind
+
+
+def test_pattern_keywords_on_generated_prompts():
+    rng = random.Random(3)
+    vocab = ["this", "the", "my", "a", "an", "photo", "paragraph", "graph", "describe", "look at", "watch", "clip", "movie",
+             "invoice", "voice", "message", "open", "website", "web page", "link", "live", "deliver", "news", "draw",
+             "picture", "infographic", "of", "me", "generate", "3d", "model", "listen", "to", "below", "above", "see",
+             "attached", "uploaded", "i", "have", "search", "online", "google", "it", "look", "up", "real-time", "data",
+             "please", "screenshot", "song", "transcribe", "recording", "can you", "here's", "xgraph", "unattached"]
+    seps = [" ", " ", " ", ", ", "-", "_", "'", ". ", "\n", "("]
+    matched = set()
+    for _ in range(20000):
+        text = "".join(rng.choice(vocab) + rng.choice(seps) for _ in range(rng.randint(1, 8)))
+        for reason, rx in prompts.PATTERNS:
+            if rx.search(text):
+                matched.add(reason)
+                assert not prompts._lacks_word(prompts._ascii_lower(text), prompts.PATTERN_KEYS[reason]), (reason, text)
+    assert matched == {r for r, _ in prompts.PATTERNS}
