@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections import Counter
 from dataclasses import dataclass
 
-from curate.content.codeish import CODE_LINE_RE, looks_like_code, signature_only
+from curate.content.codeish import code_line, looks_like_code, signature_only
 from curate.load.formats import alternative_answers
 from curate.stages import register_stage
 
@@ -75,8 +76,37 @@ class AnswersConfig:
     echo_min_similarity: float = 0.9  # word-level similarity to the prompt above which an answer `repeats_prompt`
 
 
+NOT_WORD_RE = re.compile(r"[^\w\s/<>]+")
+ALNUM_RE = re.compile(r"[^\W_]")  # str.isalnum, as a regex
+TRAILING_LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz'"
+# Keywords one of which every match of a regex below holds (lower case; checked on ASCII text only, where
+# `in text.lower()` is exactly what re.I finds): most answers hold none and skip the regex
+REFUSAL_STRONG_KEYS = ("as a", "i'm ", "i am ", "i do not have", "i don't have")
+MERGED_KEYS = ("instruction", "input", "output", "response")
+
+
+# NOT_WORD_RE's characters among ASCII, each to a space: on ASCII text str.translate does its work in one C pass
+_ASCII_NOT_WORD = str.maketrans({c: " " for c in map(chr, range(128)) if NOT_WORD_RE.match(c)})
+
+
+def _norm_words(text: str) -> list[str]:
+    """The words of `_norm(text)` (str.split and re's \\s agree on what is whitespace)."""
+    if text.isascii():
+        return text.lower().translate(_ASCII_NOT_WORD).split()
+    return NOT_WORD_RE.sub(" ", text.lower()).split()
+
+
 def _norm(text: str) -> str:
-    return re.sub(r"\s+", " ", re.sub(r"[^\w\s/<>]", " ", text.lower())).strip()
+    return " ".join(_norm_words(text))
+
+
+def _ascii_lower(text: str) -> str | None:
+    return text.lower() if text.isascii() else None
+
+
+def _lacks(low: str | None, keys: tuple[str, ...]) -> bool:
+    """`low` (an ASCII text lower-cased, None for other text) holds none of `keys`: a regex needing one cannot match."""
+    return low is not None and not any(k in low for k in keys)
 
 
 def _short(text: str, n: int = 60) -> str:
@@ -98,13 +128,14 @@ def truncation(answer: str) -> str | None:
     prose_last = len(words_last) >= 4 and sum(w.isalpha() for w in words_last) >= 0.8 * len(words_last)
     # a ';' is a cut-off sentence only in prose: any code line in the answer makes it a statement's end
     code_end = code and tail[-1] in ",;" or tail[-1] == ";" and (
-        not prose_last or any(CODE_LINE_RE.search(ln) for ln in tail.splitlines()) or bool(re.search(r"[(){}\[\]=<>$`\"']", last_line)))
+        not prose_last or any(map(code_line, tail.splitlines())) or bool(re.search(r"[(){}\[\]=<>$`\"']", last_line)))
     if tail[-1] in ",;:(-" and not tail.endswith(("--", ":-)", ":)")) and not code_end:
         return f"ends with '{tail[-1]}': {_short(tail[-40:], 44)}"
     if code:
         return None  # "return a", "echo $a": a last word in code is not a sentence cut off
     words = tail.split()
-    last = re.findall(r"[A-Za-z']+$", tail)
+    run = tail[len(tail.rstrip(TRAILING_LETTERS)):]  # what re.findall(r"[A-Za-z']+$", tail) finds, without the scan
+    last = [run] if run else []
     # "768 sq in", "$0.25 per can": a unit or a noun after a number/article is a finished phrase
     before = words[-2].lower() if len(words) >= 2 else ""
     noun_use = before in ("per", "a", "an", "the", "sq", "square", "cubic") or any(c.isdigit() for c in before)
@@ -122,15 +153,24 @@ def _offered(answer_norm: str, prompt: str) -> bool:
 
 
 def repeats_prompt(answer: str, prompt: str, min_similarity: float) -> float | None:
-    a, p = _norm(answer).split(), _norm(prompt).split()
-    if len(a) < 3 or not p:
+    return _repeats(_norm_words(answer), prompt, min_similarity)
+
+
+def _repeats(a: list[str], prompt: str, min_similarity: float) -> float | None:
+    if len(a) < 3:
+        return None
+    p = _norm_words(prompt)
+    if not p:
         return None
     if a == p:
         return 1.0
-    sm = difflib.SequenceMatcher(None, a, p, autojunk=False)
-    if sm.real_quick_ratio() < min_similarity or sm.quick_ratio() < min_similarity:
+    # SequenceMatcher's real_quick_ratio and quick_ratio (the same float arithmetic), without building its index
+    length = len(a) + len(p)
+    if 2.0 * min(len(a), len(p)) / length < min_similarity:
         return None
-    r = sm.ratio()
+    if 2.0 * sum((Counter(a) & Counter(p)).values()) / length < min_similarity:
+        return None
+    r = difflib.SequenceMatcher(None, a, p, autojunk=False).ratio()
     return r if r >= min_similarity else None
 
 
@@ -138,25 +178,29 @@ def answer_defect(answer: str, prompt: str, cfg: AnswersConfig) -> tuple[str, st
     """(kind, evidence) for the first defect of one assistant text, or None."""
     if not answer.strip():
         return "empty", ("whitespace only: " + repr(answer[:20])) if answer else "empty string"
-    n = _norm(answer).strip(" /")
+    words = _norm_words(answer)
+    low = _ascii_lower(answer)
+    n = " ".join(words).strip(" /")
     stripped = answer.strip().lower().strip(" .!")
     m = NO_ANSWER_MARKER_RE.search(answer)
     if m:
         return "placeholder", f"opens with the no-answer marker {m.group(0).strip()!r}: {_short(answer, 50)}"
     if (n in PLACEHOLDERS or stripped in PLACEHOLDERS or stripped.strip("<>[]() ") in PLACEHOLDERS) and not _offered(n, prompt):
         return "placeholder", f"whole answer is {_short(answer, 40)}"
-    if not any(c.isalnum() for c in answer):
+    if not ALNUM_RE.search(answer):
         return "placeholder", f"no letters or digits: {_short(answer, 40)}"
     m = PLACEHOLDER_RE.search(answer)
     if m:
         return "placeholder", f"placeholder {_short(m.group(0), 50)}"
-    m = LOREM_RE.search(answer)
+    m = None if _lacks(low, ("lorem ipsum",)) else LOREM_RE.search(answer)
     if m and not ASKS_LOREM_RE.search(prompt):  # lorem ipsum the prompt gives or asks about is the task's data
         return "placeholder", f"placeholder {_short(answer[m.start():m.start() + 40], 44)}"
-    persona = AI_PERSONA_RE.search(prompt)
-    for m in REFUSAL_STRONG_RE.finditer(answer):
+    persona = None
+    for m in () if _lacks(low, REFUSAL_STRONG_KEYS) else REFUSAL_STRONG_RE.finditer(answer):
         if m.group(0).lower() in prompt.lower():
             continue  # the phrase is in the prompt: quoted data ("count the vowels in 'I am an AI model'")
+        if persona is None:
+            persona = AI_PERSONA_RE.search(prompt) or False
         if persona and not re.search(r"language model", m.group(0), re.I):
             continue  # the prompt casts the model as an AI character: "I am an AI" is in character
         return "refusal", f"boilerplate {_short(m.group(0))}"
@@ -164,7 +208,7 @@ def answer_defect(answer: str, prompt: str, cfg: AnswersConfig) -> tuple[str, st
         m = REFUSAL_OPENING_RE.search(answer)
         if m:
             return "refusal", f"refuses: {_short(m.group(0))}"
-    sim = repeats_prompt(answer, prompt, cfg.echo_min_similarity)
+    sim = _repeats(words, prompt, cfg.echo_min_similarity)
     if sim is not None and sim < 1.0 and EDIT_TASK_RE.search(prompt):
         sim = None  # "fix the bug in this code": the answer is the given text with the edit, near-identical by design
     if sim is not None:
@@ -203,14 +247,15 @@ def _asks_for_several(prompt: str) -> bool:
 
 def merged_instructions(answer: str, prompt: str = "") -> str | None:
     """The span where a second instruction/answer block starts inside an answer, or None."""
-    for m in MERGED_RE.finditer(answer):
+    low = _ascii_lower(answer)
+    for m in () if _lacks(low, MERGED_KEYS) else MERGED_RE.finditer(answer):
         # "Output:" or "Input:" as the answer's own first line may be a format the task asked for
         if m.start() == 0 and m.group(0).strip().lower().startswith(("output", "response")):
             continue
         if not _is_block(m, answer):
             continue
         return f"block at char {m.start()}: {_short(answer[m.start():m.start() + 60], 60)}"
-    qs = list(QA_RE.finditer(answer))
+    qs = [] if low is not None and low.count("q") < 2 else list(QA_RE.finditer(answer))  # each match holds a 'q'
     if len(qs) >= 2 and not _asks_for_several(prompt) and re.search(r"(?:^|\n)[ \t]*(?:answer|a)[ \t]*\d*[ \t]*:", answer, re.I):
         return f"{len(qs)} question/answer blocks: {_short(answer[qs[1].start():qs[1].start() + 60], 60)}"
     return None

@@ -80,6 +80,19 @@ PATTERNS = [
         rf"visual|infographic|cartoon|collage|3d model)s?\b{_NOT_OBJECT}", re.I)),
 ]
 MEDIA_REASONS = ("image", "audio_video")
+# Keywords one of which every match of a pattern holds at the start of a word (after \\b or a space in every
+# alternative), read off its alternatives, lower case. On ASCII text `key in text.lower()` finds exactly what
+# re.I would, so a prompt where none starts a word skips the pattern's search ("paragraph" is no graph);
+# other text is searched as it is (re.I also folds a few non-ASCII letters: the Kelvin sign is a 'k').
+PATTERN_KEYS = {
+    "attachment": ("attach", "enclosed", "uploaded"),
+    "image": ("image", "picture", "photo", "screenshot", "diagram", "chart", "graph", "figure", "painting", "drawing",
+              "illustration", "scan"),
+    "audio_video": ("audio", "recording", "song", "podcast", "video", "clip", "voice", "soundtrack", "tape", "listen to"),
+    "browse": ("web", "internet", "online", "google", "look up", "site", "url", "link", "live", "real-time"),
+    "image_generation": ("image", "picture", "photo", "drawing", "illustration", "logo", "painting", "sketch", "portrait",
+                         "graphic", "artwork", "icon", "meme", "visual", "infographic", "cartoon", "collage", "3d model"),
+}
 URL_RE = re.compile(r"(?:https?://|www\.)[^\s)\]>\"'`]+", re.I)
 # Verbs that ask to read what is behind a link; "fetch data from <url>" in a program is not one
 LINK_ASK_RE = re.compile(
@@ -106,6 +119,11 @@ FILE_TOOL_RE = re.compile(
 SPEAKER_RE = re.compile(r"^[ \t]*(?P<who>#?[A-Z][\w .'-]{0,30}?#?|[A-Z]\d?)[ \t]*:[ \t]*\S.*$", re.M)
 NOT_SPEAKERS = {"note", "input", "output", "instruction", "instructions", "question", "answer", "example", "text",
                 "task", "context", "response", "summary", "title", "q", "a", "step", "hint", "data", "source", "url"}
+TOOL_CUE_KEYS = ("tool", "function", "action", "command", "plugin", "you have access to", "you can use", "you can call",
+                 "you can invoke", '"type"', '"parameters"')
+NOT_ALNUM_RE = re.compile(r"[\W_]+")  # everything str.isalnum is not
+URL_START_KEYS = ("http://", "https://", "www.")  # URL_RE needs one
+REF_KEYS = ("following", "below", "this", "given", "above", "provided", "shown")  # REF_RE or REF_AFTER_RE needs one
 QUOTED_RE = re.compile(r"```.*?(?:```|\Z)|`[^`\n]+`|\"[^\"\n]{3,}\"|“[^”\n]{3,}”|(?<!\w)'[^'\n]{3,}'(?!\w)", re.S)
 
 
@@ -121,7 +139,29 @@ def _quote(text: str, n: int = 60) -> str:
 
 
 def _alnum(text: str) -> int:
-    return sum(c.isalnum() for c in text)
+    return len(NOT_ALNUM_RE.sub("", text))
+
+
+def _lacks(low: str | None, keys: tuple[str, ...]) -> bool:
+    """`low` (an ASCII text lower-cased, None for other text) holds none of `keys`: a regex needing one cannot match."""
+    return low is not None and not any(k in low for k in keys)
+
+
+def _lacks_word(low: str | None, keys: tuple[str, ...]) -> bool:
+    """Like `_lacks`, counting a key only where it starts a word (its first character is a word character)."""
+    if low is None:
+        return False
+    for k in keys:
+        i = low.find(k)
+        while i >= 0:
+            if i == 0 or not (low[i - 1].isalnum() or low[i - 1] == "_"):  # ASCII \b before a word character
+                return False
+            i = low.find(k, i + 1)
+    return True
+
+
+def _ascii_lower(text: str) -> str | None:
+    return text.lower() if text.isascii() else None
 
 
 def _has_content(text: str, min_chars: int) -> bool:
@@ -132,14 +172,20 @@ def _has_content(text: str, min_chars: int) -> bool:
 
 def _blank(text: str, spans) -> str:
     """`text` with each (start, end) span replaced by spaces: positions stay, the words are gone."""
-    out = list(text)
-    for a, b in spans:
-        out[a:b] = " " * (b - a)
+    out, pos = [], 0
+    for a, b in sorted(spans):  # overlapping spans blank their union
+        if b > pos:
+            a = max(a, pos)
+            out += [text[pos:a], " " * (b - a)]
+            pos = b
+    out.append(text[pos:])
     return "".join(out)
 
 
 def dialogue_spans(text: str) -> list[tuple[int, int]]:
     """The speaker turns of a dialogue/transcript in `text` (2+ speakers, 3+ turns), else []."""
+    if ":" not in text:
+        return []  # every speaker line has one
     turns = [m for m in SPEAKER_RE.finditer(text) if m.group("who").strip("# ").lower() not in NOT_SPEAKERS]
     speakers = {m.group("who").strip("# ").lower() for m in turns}
     if len(turns) < 3 or len(speakers) < 2:
@@ -151,13 +197,15 @@ def dialogue_spans(text: str) -> list[tuple[int, int]]:
 
 def data_masked(request: str) -> str:
     """The request with the data it carries blanked out: quoted/fenced/backticked text and dialogue turns."""
-    spans = [m.span() for m in QUOTED_RE.finditer(request)] + dialogue_spans(request)
+    quoted = any(q in request for q in "`\"“'")  # every QUOTED_RE match opens with one
+    spans = [m.span() for m in QUOTED_RE.finditer(request)] if quoted else []
+    spans += dialogue_spans(request)
     return _blank(request, spans) if spans else request
 
 
 def declared_tools(text: str) -> set[str]:
     """{"web", "file"}: the tools a tool list in `text` declares that fetch URLs / read files."""
-    if not TOOL_CUE_RE.search(text):
+    if _lacks(_ascii_lower(text), TOOL_CUE_KEYS) or not TOOL_CUE_RE.search(text):
         return set()
     return {kind for kind, rx in (("web", WEB_TOOL_RE), ("file", FILE_TOOL_RE)) if rx.search(text)}
 
@@ -183,21 +231,31 @@ def _generic(m: re.Match, text: str) -> bool:
     return False
 
 
-def missing_content(request: str, min_chars: int, *, before: str = "", data: str = "", code_task: bool = False,
+def missing_content(request: str, min_chars: int, *, before: str = "", data: str = "", code_task: bool | None = False,
                     masked: str | None = None) -> re.Match | None:
-    """The reference ("the following article") whose content is nowhere in the record, or None."""
+    """The reference ("the following article") whose content is nowhere in the record, or None.
+
+    `code_task`: the request asks for a program (None: find out from `masked` when it matters)."""
     masked = request if masked is None else masked
     if _has_content(data, min_chars):
         return None  # the Alpaca input / the text after the instruction is what "the given data" means
-    quoted = re.search(r"[\"“'`][^\"”'`]{%d,}[\"”'`]" % min_chars, request)
+    if _lacks(_ascii_lower(masked), REF_KEYS):
+        return None
+    quoted = None  # a quoted text in the request: searched for when it matters
     for m in [*REF_RE.finditer(masked), *REF_AFTER_RE.finditer(masked)]:
         if "mid" in m.groupdict() and _generic(m, masked):
             continue
         noun, det = m.group("noun").lower(), m.group("det").lower()
+        if noun in _DATA_NOUNS and det not in ("the following", "following", "below", "above", "the above") and code_task is None:
+            code_task = bool(CODE_TASK_RE.search(masked))
         if code_task and noun in _DATA_NOUNS and det not in ("the following", "following", "below", "above", "the above"):
             continue  # "write a function that sorts the given list": the list is the function's argument
         rest, tail = _sentence_tail(request[m.end():])
-        if _has_content(tail, min_chars) or _inline_literal(rest) or quoted:
+        if _has_content(tail, min_chars) or _inline_literal(rest):
+            continue
+        if quoted is None:
+            quoted = bool(re.search(r"[\"“'`][^\"”'`]{%d,}[\"”'`]" % min_chars, request))
+        if quoted:
             continue
         if det in ("the following", "following", "below"):
             if _alnum(rest) >= 80:
@@ -227,18 +285,22 @@ def unanswerable(prompt: str, cfg: PromptsConfig, *, before: str = "", data: str
     `before`: the record's text ahead of the request (system prompt, earlier turns); `data`: its input
     (Alpaca `input`); `tools`: what the record's declared tools can fetch (see `declared_tools`)."""
     masked = data_masked(prompt)
-    code_task = bool(CODE_TASK_RE.search(masked))
+    low = _ascii_lower(masked)
+    code_task = None  # CODE_TASK_RE's search, run only where its answer matters
     for reason, rx in PATTERNS:
         if reason == "browse" and "web" in tools:
             continue
         if reason == "attachment" and "file" in tools:
             continue
-        m = rx.search(masked)
+        m = None if _lacks_word(low, PATTERN_KEYS[reason]) else rx.search(masked)
         if m:
             if reason in MEDIA_REASONS and _media_given(prompt, m, data, cfg.min_media_text_chars):
                 continue
             return reason, _quote(m.group(0))
-    if "web" not in tools and not code_task:
+    has_url = not (_lacks(low, URL_START_KEYS) and _lacks(_ascii_lower(data), URL_START_KEYS))
+    if has_url and "web" not in tools and code_task is None:
+        code_task = bool(CODE_TASK_RE.search(masked))
+    if has_url and "web" not in tools and not code_task:
         rest = _alnum(URL_RE.sub("", f"{prompt}\n{data}"))
         for u in URL_RE.finditer(masked):
             if LINK_ASK_RE.search(masked[max(0, u.start() - 80):u.start()]) or rest < 40:

@@ -50,7 +50,9 @@ def json_problem(prompt: str, answer: str) -> str | None:
     """Why the JSON in `answer` does not parse, or None (also None when no JSON is expected)."""
     blocks = [b for tag, b in FENCE_RE.findall(answer) if tag.lower() == "json"]
     # a program that handles JSON is answered with code: only its ```json blocks are JSON
-    asked = bool(ASKS_JSON_RE.search(prompt)) and not CODE_TASK_RE.search(prompt)
+    # ASKS_JSON_RE needs the word: on ASCII text `in` finds exactly what re.I would
+    maybe_json = not prompt.isascii() or "json" in prompt.lower()
+    asked = maybe_json and bool(ASKS_JSON_RE.search(prompt)) and not CODE_TASK_RE.search(prompt)
     if not blocks:
         s = answer.strip()
         if "```" in s or looks_like_code(s) and not JSONISH_RE.match(s) and not (asked and s.startswith(("{", "["))):
