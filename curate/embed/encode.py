@@ -444,8 +444,11 @@ class Embeddings:
         decide = "fp32" if decide in ("auto", "onnx", "torch") else decide
         text = (f"embedded with the static tier (distilled from {name}), decisions verified with the {decide} model"
                 if self.static else f"embedded with {name} ({decide})")
+        why = ("backend: static" if self.config.backend == STATIC else
+               f"{len(self.vectors):,} records, static_above {self.config.static_above:,}")
         return {"tier": self.tier, "model": name, "backend": self.config.backend, "decisions": decide,
-                "static_above": self.config.static_above, "records": int(len(self.vectors)), "text": text}
+                "static_above": self.config.static_above, "records": int(len(self.vectors)), "text": text,
+                "why": why}
 
     @classmethod
     def view(cls, vectors, config, load_for=None) -> "Embeddings":

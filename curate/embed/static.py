@@ -112,6 +112,11 @@ def distill(path: Path, out: Path, *, dims: int = DIMS) -> None:
     tok = Tokenizer.from_file(str(path / "tokenizer.json"))
     tok.no_padding()  # sentence-transformers' tokenizer.json may pad every text to 128
     ids = token_rows(tok)
+    if not len(ids):
+        from curate.errors import CurateError
+
+        raise CurateError(f"model {path}: its tokenizer has no ordinary tokens to distil",
+                          fix="set stages: {embed: {static_above: 0}} to embed with the model itself")
     emb = pca(token_vectors(path, tok, ids), dims) * sif_weights(len(ids))[:, None]
     size = max(tok.get_vocab_size(with_added_tokens=True), int(ids.max()) + 1)
     mat = np.zeros((size, emb.shape[1]), dtype=np.float32)
