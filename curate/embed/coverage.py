@@ -40,7 +40,7 @@ class CoverageConfig(EmbedConfig):  # the EmbedConfig fields come from the embed
     distance_threshold: float = 0.7  # reference clustering cut (see topics.py); short queries need a looser cut
     k: int = 0  # number of reference clusters; 0 = automatic
     knn: int = 5  # k of the k-NN precision/recall/density/coverage figures
-    static_k: int = 16  # static tier only: training candidates per reference record, decided on fp32 cosine
+    static_k: int = 64  # static tier only: training candidates per reference record, decided on fp32 cosine
 
 
 def nearest(a: np.ndarray, b: np.ndarray, block: int = 2048) -> tuple[np.ndarray, np.ndarray]:

@@ -206,3 +206,26 @@ def test_audit_says_which_tier_embedded(tiny, tmp_path):
     assert doc["embedding"]["tier"] == "static" and doc["embedding"]["why"] == "backend: static"
     assert "static tier (distilled from tiny), decisions verified with the fp32 model" in markdown(res, doc)
     assert out["max_semantic_duplicate_rate"].status in ("pass", "fail")
+
+
+def test_dense_data_is_verified_whole():
+    """When retrieval leaves most records as candidates (short same-domain queries), the fp32 model
+    verifies every record: the result is fp32's with no recall to bound."""
+    from curate.embed.semantic import Exact, SemanticConfig, duplicates
+
+    rng = np.random.default_rng(2)
+    exact = rng.normal(size=(50, 16))
+    exact /= np.linalg.norm(exact, axis=1, keepdims=True)
+    static = np.ones((50, 16), dtype=np.float32) / 4.0  # every record at static cosine 1 to every other
+    asked = []
+
+    def rows(r):
+        asked.append(list(r))
+        return exact[r]
+
+    empty = np.zeros(50, dtype=bool)
+    empty[7] = True
+    got = duplicates(static, SemanticConfig(), empty=empty, exact=Exact(dups=rows, train=rows, eval=None))
+    want = duplicates(exact, SemanticConfig(), empty=empty)
+    assert asked == [[i for i in range(50) if i != 7]]
+    assert np.array_equal(got[0], want[0])
