@@ -117,8 +117,9 @@ def _block(n: int) -> int:
 
 
 def close_records(vecs: np.ndarray, cut: float, *, same: np.ndarray | None = None,
-                  active: np.ndarray | None = None) -> np.ndarray:
-    """Records with another active record at cosine >= `cut` (and the same key): in blocks, O(block x n) memory."""
+                  active: np.ndarray | None = None, stop_above: int | None = None) -> np.ndarray:
+    """Records with another active record at cosine >= `cut` (and the same key): in blocks, O(block x n) memory.
+    `stop_above`: return as soon as more records than this are found (the caller then takes them all)."""
     n = len(vecs)
     out = np.zeros(n, dtype=bool)
     active = np.ones(n, dtype=bool) if active is None else np.asarray(active, dtype=bool)
@@ -131,6 +132,8 @@ def close_records(vecs: np.ndarray, cut: float, *, same: np.ndarray | None = Non
         close &= np.arange(e)[None, :] < np.arange(s, e)[:, None]  # each pair once (j < i)
         out[s:e] |= close.any(1)
         out[:e] |= close.any(0)
+        if stop_above is not None and out.sum() > stop_above:
+            break
     return out
 
 
@@ -165,8 +168,10 @@ def duplicates(dv: np.ndarray, cfg: SemanticConfig, *, empty=None, keys=None, ex
     if exact is None:
         return keep_verified(dv, cfg.threshold, candidate=active, same=keys)
     n = len(dv)
-    idx = np.flatnonzero(close_records(dv, static_cut(cfg.threshold, cfg.static_ratio), same=keys, active=active))
-    if len(idx) > STATIC_MAX_SHARE * n:  # retrieval cannot narrow dense data: every record, fp32's result exactly
+    limit = int(STATIC_MAX_SHARE * n)
+    idx = np.flatnonzero(close_records(dv, static_cut(cfg.threshold, cfg.static_ratio), same=keys, active=active,
+                                       stop_above=limit))
+    if len(idx) > limit:  # retrieval cannot narrow dense data: every record, fp32's result exactly
         idx = np.flatnonzero(np.ones(n, dtype=bool) if active is None else active)
     dup_of, sim = np.full(n, -1, dtype=np.int64), np.zeros(n, dtype=np.float64)
     if len(idx):  # in dataset order: the keep-first visit is the same as over all records
@@ -196,6 +201,8 @@ def leaks(vecs: np.ndarray, ev_vecs: np.ndarray, cfg: SemanticConfig, *, keys=No
         return _nearest_same(vecs, ev_vecs, keys, ev_keys)
     ra, rb = close_across(vecs, ev_vecs, static_cut(cfg.leak_threshold, cfg.static_ratio), keys, ev_keys)
     ia, ib = np.flatnonzero(ra), np.flatnonzero(rb)
+    if len(ia) > STATIC_MAX_SHARE * len(vecs):  # dense data: every pair, exactly fp32's result (see duplicates)
+        ia, ib = np.arange(len(vecs)), np.arange(len(ev_vecs))
     j, sim = np.full(len(vecs), -1, dtype=np.int64), np.full(len(vecs), -1.0)
     if len(ia):
         sub_j, sub_sim = _nearest_same(exact.train(ia), exact.eval(k, ib), None if keys is None else keys[ia],
