@@ -16,6 +16,11 @@ Backends for a sentence-transformers model (mean pooling + normalisation, as all
   cosine >= 0.99 to the fp32 model, else "onnx" is used. The fast CPU path (bench/embed.py).
 - "onnx": the same export in fp32.
 - "torch": plain `SentenceTransformer.encode`, the reference.
+- "static": the static tier (curate/embed/static.py): token vectors distilled once from the model,
+  ~100x the fp32 texts/s; its cosines only retrieve candidates, the fp32 model decides. With
+  backend auto it is used from `static_above` records on (default 50,000; 0 = never): the embed stage's
+  matrix is static, `Embeddings.exact(texts)` gives the fp32 vectors decisions are made on, and
+  semantic, coverage and topics encode only their candidates (or their sample) with fp32.
 "auto" picks fp32 "onnx" when onnxruntime is installed and the model has a plain mean-pooling layout,
 else torch. int8 is opt-in (`stages: {embed: {backend: onnx-int8}}`): faster on CPU, but its small
 vector changes move decisions near a threshold, by an amount that depends on the CPU's int8 kernels
