@@ -1,6 +1,6 @@
 """Embedding tiers vs the fp32 reference: speed, and agreement on the decisions the audit makes.
 
-Run: python bench/embed_tiers.py [--speed-n 2000] [--json out.json]
+Run: python bench/embed_tiers.py [--speed-n 2000] [--json out.json] [--static-only]
 
 Data: Banking77 (../shared/data/banking77): train (10,003 queries) is the training set, test (3,080)
 the reference set. Tiers: `onnx` (fp32, the default, the reference), `onnx-int8` (opt-in). Each
@@ -17,6 +17,18 @@ is moved until int8 flags as many records as fp32 does at 0.95; the residual dis
 measured on the held-out half (odd rows) at 0.95 and at the calibrated threshold.
 Speed: texts/s of each tier's `encode` with the vector cache off, on the first `--speed-n` texts,
 measured in alternation (fp32, int8, fp32, int8) so a busy machine slows both alike; best of two.
+
+The static tier (curate/embed/static.py; `--static-only` skips int8) is measured on Banking77 and on
+code_alpaca (training, 2,017 prompts) against gpteacher_codegen (reference, 4,535 prompts), each
+through the audit's own code:
+- recall: the static cosine at which 99% of fp32's pairs at >= 0.95 (with equal numbers) are found;
+- semantic duplicates: fp32; static alone at a threshold calibrated (on even rows) to flag as many
+  as fp32; static retrieval + fp32 decision (`semantic_columns(..., exact=...)`, the audit's static
+  path): counts, Jaccard to fp32, and how many records the fp32 model had to encode;
+- coverage @0.6: static top-k + fp32 decision (`coverage_report(..., exact=ExactNeighbours)`)
+  against fp32 everywhere: reference records whose covered decision, or cluster status, flips;
+- topics: ARI of the static clustering to fp32's (topics read the static vectors directly);
+- encode time: static for every record + fp32 for the candidates, against fp32 for every record.
 """
 
 from __future__ import annotations
@@ -36,7 +48,8 @@ import numpy as np  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-BANK = ROOT.parent / "shared" / "data" / "banking77"
+SHARED = ROOT.parent / "shared" / "data"
+BANK = SHARED / "banking77"
 
 
 class _Split:
@@ -74,9 +87,9 @@ def dup_set(vecs, texts, threshold, rows=None) -> set:
     return {int(i) for i, d in zip(idx, cols["semantic_dup_of"]) if d is not None}
 
 
-def calibrate(vecs, texts, rows, target: int) -> float:
-    """The highest threshold at which int8 flags at least `target` records on `rows` (bisection)."""
-    lo, hi = 0.90, 0.999
+def calibrate(vecs, texts, rows, target: int, lo: float = 0.90) -> float:
+    """The highest threshold at which a tier flags at least `target` records on `rows` (bisection)."""
+    hi = 0.999
     for _ in range(14):
         mid = (lo + hi) / 2
         if len(dup_set(vecs, texts, mid, rows)) >= target:
@@ -96,10 +109,129 @@ def speed(embedders: dict, texts: list[str]) -> dict[str, float]:
     return {k: len(texts) / v for k, v in best.items()}
 
 
+def load_prompts(path: Path) -> list[str]:
+    from curate.embed.encode import dataset_texts
+    from curate.load import load_dataset
+
+    return dataset_texts(load_dataset(str(path)), "prompt")
+
+
+def recall_cut(fp: np.ndarray, st: np.ndarray, texts: list[str], threshold: float = 0.95, recall: float = 0.99):
+    """(fp32 pairs >= threshold with equal numbers, the static cosine finding `recall` of them)."""
+    from curate.embed.semantic import number_keys
+
+    keys = number_keys(texts)
+    sims = []
+    for s in range(0, len(fp), 1024):
+        f = fp[s:s + 1024] @ fp.T
+        st_blk = st[s:s + 1024] @ st.T
+        rows, cols = np.nonzero(f >= threshold)
+        keep = (cols > rows + s) & (keys[rows + s] == keys[cols])
+        sims.append(st_blk[rows[keep], cols[keep]])
+    sims = np.sort(np.concatenate(sims)) if sims else np.zeros(0)
+    return len(sims), (round(float(sims[int(np.floor((1 - recall) * len(sims)))]), 4) if len(sims) else None)
+
+
+def static_tier(name: str, train_t: list[str], ref_t: list[str], fp: tuple, st: tuple, rates: dict,
+                train_labels=None, ref_labels=None) -> dict:
+    """Agreement of the static tier (alone, and retrieving for fp32) with fp32 on one training/reference pair."""
+    from sklearn.metrics import adjusted_rand_score
+
+    from curate.embed.coverage import CoverageConfig, ExactNeighbours, coverage_report, top_k
+    from curate.embed.semantic import Exact, SemanticConfig, number_keys, semantic_columns, static_cut
+    from curate.embed.topics import TopicsConfig, topics_of
+
+    (ftr, fref), (str_, sref) = fp, st
+    res: dict = {"dataset": name, "train": len(train_t), "reference": len(ref_t)}
+    pairs, cut99 = recall_cut(ftr, str_, train_t)
+    cfg = SemanticConfig()
+    res["recall"] = {"fp32_pairs@0.95": pairs, "static_cos_for_99%_recall": cut99,
+                     "static_cut_used": round(static_cut(cfg.threshold, cfg.static_ratio), 4)}
+    f32 = dup_set(ftr, train_t, 0.95)
+    cal, held = np.arange(0, len(train_t), 2), np.arange(1, len(train_t), 2)
+    t_st = calibrate(str_, train_t, cal, len(dup_set(ftr, train_t, 0.95, cal)), lo=0.80)
+    alone = dup_set(str_, train_t, t_st)
+    h32, hst = dup_set(ftr, train_t, 0.95, held), dup_set(str_, train_t, t_st, held)
+    asked = []
+
+    def rows(r):
+        asked.append(len(r))
+        return ftr[r]
+
+    cols = semantic_columns(str_, [str(i) for i in range(len(train_t))], [], [], cfg, keys=number_keys(train_t),
+                            exact=Exact(dups=rows, train=rows, eval=lambda k, r: fref[r]))
+    verified = {i for i, d in enumerate(cols["semantic_dup_of"]) if d is not None}
+    encoded = int(sum(asked))
+    res["semantic@0.95"] = {"fp32": len(f32), "static_threshold_calibrated": t_st, "static_alone": len(alone),
+                            "static_alone_jaccard": round(jaccard(f32, alone), 3),
+                            "static_alone_held_out_jaccard": round(jaccard(h32, hst), 3),
+                            "static_verify": len(verified), "static_verify_jaccard": round(jaccard(f32, verified), 3),
+                            "fp32_encoded": encoded, "fp32_encoded_share": round(encoded / max(len(train_t), 1), 3)}
+    # coverage: fp32 everywhere vs static top-k + fp32 decision
+    ccfg = CoverageConfig(group_by="cluster")
+    split = _Split("train", train_t, train_labels or [""] * len(train_t))
+    ref = _Split("ref", ref_t, ref_labels or [""] * len(ref_t))
+    cand = top_k(sref, str_, ccfg.static_k)
+    crow = np.unique(cand)
+    ex = ExactNeighbours(fref, crow, ftr[crow], np.searchsorted(crow, cand))
+    r32 = coverage_report(split, ftr, ref, fref, ccfg)
+    rsv = coverage_report(split, str_, ref, sref, ccfg, exact=ex)
+
+    def status(rep):
+        st_of = {g: row["status"] for g, row in rep["groups_by_index"].items()}
+        return np.array([st_of.get(int(g), "") == "covered" for g in rep["ref_groups"]])
+
+    res["coverage@0.6"] = {"covered_fp32": int(r32["ref_covered"].sum()), "covered_static_verify":
+                           int(rsv["ref_covered"].sum()),
+                           "records_flipped": int((r32["ref_covered"] != rsv["ref_covered"]).sum()),
+                           "status_flipped_records": int((status(r32) != status(rsv)).sum()),
+                           "fp32_encoded_training": int(len(crow)), "static_k": ccfg.static_k}
+    tcfg = TopicsConfig(show_progress=False)
+    t32, tst = topics_of(ftr, train_t, tcfg), topics_of(str_, train_t, tcfg)
+    tsv = topics_of(str_, train_t, tcfg, exact=lambda r: ftr[r])  # the audit's static path: the sample on fp32
+    lt = {k: {i for i, x in enumerate(t["is_long_tail"]) if x} for k, t in (("fp32", t32), ("verify", tsv))}
+    res["topics"] = {"clusters_fp32": len(set(t32["topic_cluster"])), "clusters_static": len(set(tst["topic_cluster"])),
+                     "adjusted_rand": round(adjusted_rand_score(t32["topic_cluster"], tst["topic_cluster"]), 3),
+                     "clusters_static_verify": len(set(tsv["topic_cluster"])),
+                     "adjusted_rand_static_verify": round(adjusted_rand_score(t32["topic_cluster"],
+                                                                              tsv["topic_cluster"]), 3),
+                     "long_tail_jaccard_static_verify": round(jaccard(lt["fp32"], lt["verify"]), 3),
+                     "fp32_encoded": min(len(train_t), tcfg.max_points)}
+    n = len(train_t)
+    fp32_s = n / rates["fp32"]
+    verify_s = n / rates["static"] + encoded / rates["fp32"]
+    res["encode_seconds"] = {"fp32_all": round(fp32_s, 1), "static_all_plus_fp32_candidates": round(verify_s, 1),
+                             "share": round(verify_s / fp32_s, 3)}
+    return res
+
+
+def print_static(r: dict, rates: dict) -> None:
+    sd, c, t, e, rc = r["semantic@0.95"], r["coverage@0.6"], r["topics"], r["encode_seconds"], r["recall"]
+    print(f"\n{r['dataset']}: {r['train']} training, {r['reference']} reference records\n")
+    print("| measure | fp32 (reference) | static alone | static retrieves, fp32 decides |")
+    print("|---|---|---|---|")
+    print(f"| encode texts/s | {rates['fp32']:.0f} | {rates['static']:.0f} | |")
+    print(f"| encode seconds, training set | {e['fp32_all']} | {r['train'] / rates['static']:.1f} | "
+          f"{e['static_all_plus_fp32_candidates']} ({e['share']:.0%} of fp32) |")
+    print(f"| fp32 pairs @0.95: static cosine finding 99% | {rc['fp32_pairs@0.95']} pairs | {rc['static_cos_for_99%_recall']} "
+          f"| cut used {rc['static_cut_used']} |")
+    print(f"| semantic duplicates @0.95 | {sd['fp32']} | {sd['static_alone']} @{sd['static_threshold_calibrated']} "
+          f"(calibrated), Jaccard {sd['static_alone_jaccard']} (held-out half {sd['static_alone_held_out_jaccard']}) | "
+          f"{sd['static_verify']}, Jaccard {sd['static_verify_jaccard']}; fp32 encoded {sd['fp32_encoded']} "
+          f"({sd['fp32_encoded_share']:.0%}) |")
+    print(f"| reference records covered @0.6 | {c['covered_fp32']} | | {c['covered_static_verify']}, "
+          f"{c['records_flipped']} flip; fp32 encoded {c['fp32_encoded_training']} training (top-{c['static_k']}) |")
+    print(f"| reference records whose cluster status flips | | | {c['status_flipped_records']} |")
+    print(f"| topic clusters (ARI to fp32) | {t['clusters_fp32']} | {t['clusters_static']}, ARI {t['adjusted_rand']} | "
+          f"{t['clusters_static_verify']}, ARI {t['adjusted_rand_static_verify']} (sample of {t['fp32_encoded']} "
+          f"clustered on fp32); long-tail Jaccard {t['long_tail_jaccard_static_verify']} |")
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--speed-n", type=int, default=2000, help="texts timed per tier (default 2000)")
     ap.add_argument("--json", type=Path)
+    ap.add_argument("--static-only", action="store_true", help="fp32 and static only (no int8 rows)")
     args = ap.parse_args()
     if not (BANK / "train.csv").exists():
         sys.exit(f"needs {BANK}")
@@ -111,21 +243,40 @@ def main() -> int:
     from sklearn.metrics import adjusted_rand_score
 
     from curate.embed.coverage import CoverageConfig, coverage_report
-    from curate.embed.encode import EmbedConfig, get_embedder
+    from curate.embed.encode import EmbedConfig, embed_texts, get_embedder
     from curate.embed.topics import TopicsConfig, topics_of
 
     train_t, train_l = load("train")
     test_t, test_l = load("test")
     train, ref = _Split("train", train_t, train_l), _Split("test", test_t, test_l)
     tiers = {"fp32": EmbedConfig(backend="onnx", show_progress=False),
-             "int8": EmbedConfig(backend="onnx-int8", show_progress=False)}
+             "int8": EmbedConfig(backend="onnx-int8", show_progress=False),
+             "static": EmbedConfig(backend="static", show_progress=False)}
+    if args.static_only:
+        tiers.pop("int8")
     embs = {k: get_embedder(c) for k, c in tiers.items()}
-    if getattr(embs["int8"], "precision", "") != "int8":
+    if not args.static_only and getattr(embs["int8"], "precision", "") != "int8":
         sys.exit("the int8 model did not pass its probe on this machine (onnx_export.py): nothing to compare")
     rate = speed(embs, (train_t + test_t)[: args.speed_n])
-    vec = {k: (e.encode(train_t), e.encode(test_t)) for k, e in embs.items()}
+    # the vector cache holds what encode() returned: a rerun reads it instead of encoding again
+    vec = {k: (embed_texts(train_t, c), embed_texts(test_t, c)) for k, c in tiers.items()}
+    static_res = [static_tier("Banking77 (train vs test as reference)", train_t, test_t, vec["fp32"], vec["static"],
+                              rate, train_l, test_l)]
+    second = [SHARED / "code_alpaca" / "code_alpaca_2k.json", SHARED / "gpteacher_codegen" / "codegen-instruct.json"]
+    if all(p.exists() for p in second):
+        a, b = load_prompts(second[0]), load_prompts(second[1])
+        static_res.append(static_tier("code_alpaca (training) vs gpteacher_codegen (reference)", a, b,
+                                      (embed_texts(a, tiers["fp32"]), embed_texts(b, tiers["fp32"])),
+                                      (embed_texts(a, tiers["static"]), embed_texts(b, tiers["static"])), rate))
+    if args.static_only:
+        for r in static_res:
+            print_static(r, rate)
+        if args.json:
+            args.json.write_text(json.dumps({"speed_texts_per_s": rate, "static": static_res}, indent=2))
+        return 0
+    vec.pop("static")  # int8 against fp32 below; the static tier above
 
-    res: dict = {"speed_texts_per_s": {k: round(v, 1) for k, v in rate.items()},
+    res: dict = {"speed_texts_per_s": {k: round(v, 1) for k, v in rate.items()}, "static": static_res,
                  "speed_ratio_int8": round(rate["int8"] / rate["fp32"], 2)}
     cos = np.sum(vec["fp32"][0] * vec["int8"][0], axis=1)
     res["cosine_int8_to_fp32"] = {"mean": round(float(cos.mean()), 5), "min": round(float(cos.min()), 5),
@@ -192,6 +343,8 @@ def main() -> int:
     print(f"| topic clusters | {t['clusters_fp32']} | {t['clusters_int8']} | ARI {t['adjusted_rand']} |")
     print(f"| long-tail records | {t['long_tail_fp32']} | {t['long_tail_int8']} | Jaccard {t['long_tail_jaccard']} |")
     print(f"| outlier records | {t['outliers_fp32']} | {t['outliers_int8']} | Jaccard {t['outlier_jaccard']} |")
+    for r in static_res:
+        print_static(r, rate)
     if args.json:
         args.json.write_text(json.dumps(res, indent=2))
     return 0

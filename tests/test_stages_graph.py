@@ -315,8 +315,10 @@ def test_clean_writes_back_hygienes_text_fixes_without_repairing_again(tmp_path,
 
 
 @pytest.mark.parametrize("device", ["cpu", "cuda"])
-def test_device_reaches_every_config_that_has_a_device_field(device):
+def test_device_reaches_every_config_that_has_a_device_field(device, monkeypatch):
     from dataclasses import field as dc_field
+
+    monkeypatch.delenv("CURATE_DEVICE", raising=False)  # with_device sets it: later audits in this process would read cuda
 
     from curate.engine.graph import with_device
 

@@ -14,7 +14,7 @@ from curate.checks.registry import CheckResult, SkipCheck, rate_check, register_
 from curate.dedup.checks import shared_summary
 from curate.dedup.shared import describe
 from curate.embed import plots
-from curate.embed.coverage import CoverageConfig, coverage_report, describe_group
+from curate.embed.coverage import CoverageConfig, ExactNeighbours, coverage_report, describe_group
 from curate.embed.encode import dataset_texts
 
 
@@ -44,8 +44,10 @@ def min_reference_coverage(signals, ctx, *, min_coverage: float = 0.8, level: st
         raise ValueError(f"level must be 'records' or 'groups', not '{level}'")
     cfg = _cfg(ctx, "coverage", CoverageConfig)
     train, ref = ctx.embedding.vectors, ctx.embedding.of(ctx.reference)
+    exact = ExactNeighbours.of(ctx.embedding, dataset_texts(ctx.dataset, cfg.side), ctx.reference, cfg) \
+        if ctx.embedding.static else None  # static vectors retrieve, fp32 decides (curate/embed/coverage.py)
     rep = coverage_report(ctx.dataset, train, ctx.reference, ref, cfg, similarity=similarity, thin_ratio=thin_ratio,
-                          min_train=min_train)
+                          min_train=min_train, exact=exact)
     value = rep["record_coverage"] if level == "records" else rep["group_coverage"]
     groups = rep["groups"]
     bad = [g for g in groups if g["status"] != "covered"]
@@ -143,8 +145,11 @@ def _under_supplied_topics(signals, ctx, *, max_share: float, min_ratio: float, 
     ref_texts = dataset_texts(ctx.reference, cfg.side)
     n_train, n_ref = len(train), len(ref)
     has_labels = n_train > 0 and all(r["label"] is not None for r in ctx.dataset.records)
+    exact = ExactNeighbours.of(ctx.embedding, dataset_texts(ctx.dataset, cfg.side), ctx.reference, cfg) \
+        if ctx.embedding.static else None  # static vectors retrieve, fp32 decides (curate/embed/coverage.py)
+    ref = ref if exact is None else exact.ref
     groups, names, how = reference_groups(ctx.reference, ref, has_labels, cfg)
-    supply = training_supply(ctx.dataset, train, ref, groups, names, how, similarity)
+    supply = training_supply(ctx.dataset, train, ref, groups, names, how, similarity, exact=exact)
     counts = supply["of_class"] if how == "label" else supply["neighbours"]
     # a topic only training has is not a finding: those records land on no reference topic
     training_only = float(np.mean(supply["train_group"] < 0)) if how != "label" and n_train else 0.0

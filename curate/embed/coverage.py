@@ -11,6 +11,16 @@ its share of the reference would call for), `covered`.
 Distribution-level figures are the k-NN precision / recall / density / coverage of Naeem et al.
 2020 ("Reliable Fidelity and Diversity Metrics for Generative Models"), with the reference set as
 the "real" sample and the training set as the "generated" one, on cosine distance.
+
+With the static tier (large data, curate/embed/static.py), static vectors retrieve and the fp32
+model decides: each reference record's `static_k` nearest training records by static cosine are the
+candidates; the reference records and those candidates are encoded by the fp32 model, and a
+reference record is covered when its best candidate is at fp32 cosine >= `similarity` (the
+nearest-training cosine shown is that fp32 one). Reference groups are clustered on the fp32
+reference vectors. A group's training supply counts the candidates whose fp32-nearest reference
+record is in the group (a training record in no reference's static top-k is counted nowhere), and the
+k-NN distribution figures and the map use the static vectors of both sets (bench/embed_tiers.py
+measures how many decisions flip against fp32 everywhere).
 """
 
 from __future__ import annotations
@@ -19,7 +29,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from curate.embed.encode import EmbedConfig, Embeddings, dataset_texts
+from curate.embed.encode import EmbedConfig, Embeddings, dataset_texts, record_texts
 from curate.embed.topics import characteristic_words, cluster
 from curate.stages import register_stage
 
@@ -30,6 +40,7 @@ class CoverageConfig(EmbedConfig):  # the EmbedConfig fields come from the embed
     distance_threshold: float = 0.7  # reference clustering cut (see topics.py); short queries need a looser cut
     k: int = 0  # number of reference clusters; 0 = automatic
     knn: int = 5  # k of the k-NN precision/recall/density/coverage figures
+    static_k: int = 64  # static tier only: training candidates per reference record, decided on fp32 cosine
 
 
 def nearest(a: np.ndarray, b: np.ndarray, block: int = 2048) -> tuple[np.ndarray, np.ndarray]:
@@ -42,6 +53,47 @@ def nearest(a: np.ndarray, b: np.ndarray, block: int = 2048) -> tuple[np.ndarray
         idx[s:s + block] = m.argmax(1)
         sim[s:s + block] = m.max(1)
     return idx, sim
+
+
+def top_k(a: np.ndarray, b: np.ndarray, k: int, block: int = 2048) -> np.ndarray:
+    """For each row of a: the indices of its k nearest rows of b (unordered), n_a x min(k, n_b)."""
+    k = min(k, len(b))
+    out = np.zeros((len(a), k), dtype=np.int64)
+    if k == 0:
+        return out
+    for s in range(0, len(a), block):
+        m = a[s:s + block] @ b.T
+        out[s:s + block] = np.argpartition(-m, k - 1, axis=1)[:, :k] if k < len(b) else np.arange(len(b))
+    return out
+
+
+@dataclass
+class ExactNeighbours:
+    """Static retrieval, fp32 decision: the fp32 vectors of the reference set and of the training records
+    that are among some reference record's `k` static nearest (`rows`, sorted), and those lists."""
+
+    ref: np.ndarray  # fp32, one row per reference record
+    rows: np.ndarray  # training rows that are someone's candidate
+    train: np.ndarray  # fp32 of those rows
+    candidates: np.ndarray  # n_ref x k positions into `rows`
+
+    @classmethod
+    def of(cls, embedding: Embeddings, train_texts: list[str], reference, cfg: "CoverageConfig") -> "ExactNeighbours":
+        train_static, ref_static = embedding.vectors, embedding.of(reference)
+        cand = top_k(ref_static, train_static, cfg.static_k)
+        rows = np.unique(cand)
+        ref_vecs = embedding.exact(dataset_texts(reference, cfg.side))
+        train = embedding.exact([train_texts[i] for i in rows]) if len(rows) else np.zeros((0, ref_vecs.shape[1]),
+                                                                                               dtype=np.float32)
+        return cls(ref_vecs, rows, train, np.searchsorted(rows, cand))
+
+    def nearest(self) -> tuple[np.ndarray, np.ndarray]:
+        """Each reference record's best candidate (a training row) and its fp32 cosine."""
+        if not self.candidates.size:
+            return np.full(len(self.ref), -1), np.zeros(len(self.ref), dtype=np.float32)
+        sims = np.einsum("id,ikd->ik", self.ref, self.train[self.candidates])
+        best = sims.argmax(1)
+        return self.rows[self.candidates[np.arange(len(best)), best]], sims.max(1).astype(np.float32)
 
 
 _BLOCK_CELLS = 1 << 24  # similarity cells per block (64 MB of float32): memory O(block x n), never n x n
@@ -104,15 +156,20 @@ def reference_groups(ref, ref_vecs: np.ndarray, train_has_labels: bool, cfg: Cov
 
 
 def training_supply(train_ds, train_vecs: np.ndarray, ref_vecs: np.ndarray, groups: np.ndarray, names: list[str],
-                    how: str, similarity: float) -> dict:
+                    how: str, similarity: float, exact: ExactNeighbours | None = None) -> dict:
     """What training supplies to each reference group.
 
     `neighbours[g]`: training records whose nearest reference record is in group g at cosine >=
     `similarity` (a training record on a subject the reference never asks about lands on none);
     `of_class[g]` (grouped by label only): training records carrying group g's label.
     """
-    t_idx, t_sim = nearest(train_vecs, ref_vecs)
-    t_group = np.where(t_sim >= similarity, groups[t_idx] if len(ref_vecs) else -1, -1)
+    if exact is None:
+        t_idx, t_sim = nearest(train_vecs, ref_vecs)
+        t_group = np.where(t_sim >= similarity, groups[t_idx] if len(ref_vecs) else -1, -1)
+    else:  # only the fp32-encoded candidates can be supply (module docstring)
+        t_idx, t_sim = nearest(exact.train, exact.ref)
+        t_group = np.full(len(train_vecs), -1, dtype=np.int64)
+        t_group[exact.rows] = np.where(t_sim >= similarity, groups[t_idx] if len(exact.ref) else -1, -1)
     neighbours = np.bincount(t_group[t_group >= 0], minlength=len(names)) if len(names) else np.zeros(0, dtype=int)
     out = {"train_group": t_group, "neighbours": neighbours, "of_class": None}
     if how == "label":
@@ -125,20 +182,25 @@ def training_supply(train_ds, train_vecs: np.ndarray, ref_vecs: np.ndarray, grou
 
 def coverage_report(train_ds, train_vecs: np.ndarray, ref, ref_vecs: np.ndarray, cfg: CoverageConfig, *,
                     similarity: float = 0.6, thin_ratio: float = 0.25, min_train: int = 3,
-                    uncovered_below: float = 0.2, examples: int = 3) -> dict:
+                    uncovered_below: float = 0.2, examples: int = 3, exact: ExactNeighbours | None = None) -> dict:
     """Everything the coverage check reports: per-reference-record, per-group and distribution figures.
 
     A group's training supply is, grouped by label, the training records of that class (a class with
     100 training records is not uncovered because few of them are near neighbours of its reference
     records: the nearest-neighbour coverage is shown beside it); grouped by cluster, the training
     records whose nearest reference record lies in the cluster (`training_neighbours`).
+
+    `exact`: the vectors given are static ones (retrieval); coverage is decided on these fp32 ones.
     """
     train_labels = [r["label"] for r in train_ds.records]
     has_labels = all(lab is not None for lab in train_labels) and len(train_labels) > 0
+    static_ref = ref_vecs
+    if exact is not None:
+        ref_vecs = exact.ref
     groups, names, how = reference_groups(ref, ref_vecs, has_labels, cfg)
-    near_idx, near_sim = nearest(ref_vecs, train_vecs)
+    near_idx, near_sim = nearest(ref_vecs, train_vecs) if exact is None else exact.nearest()
     covered = near_sim >= similarity
-    supply = training_supply(train_ds, train_vecs, ref_vecs, groups, names, how, similarity)
+    supply = training_supply(train_ds, train_vecs, ref_vecs, groups, names, how, similarity, exact=exact)
     ref_texts, train_texts = dataset_texts(ref, cfg.side), dataset_texts(train_ds, cfg.side)
     n_ref, n_train = len(ref_vecs), len(train_vecs)
     rows, by_index = [], {}
@@ -174,7 +236,7 @@ def coverage_report(train_ds, train_vecs: np.ndarray, ref, ref_vecs: np.ndarray,
     thin_mass = sum(r["reference_records"] for r in rows if r["status"] != "covered") / max(n_ref, 1)
     return {"groups": rows, "groups_by_index": by_index, "grouped_by": how, "record_coverage": float(covered.mean()) if n_ref else 0.0,
             "group_coverage": float(np.mean([r["status"] == "covered" for r in rows])) if rows else 0.0,
-            "thin_mass": round(thin_mass, 4), "prdc": prdc(ref_vecs, train_vecs, cfg.knn),
+            "thin_mass": round(thin_mass, 4), "prdc": prdc(static_ref, train_vecs, cfg.knn),
             "ref_groups": groups, "ref_nearest_similarity": near_sim, "ref_nearest_index": near_idx, "ref_covered": covered,
             "train_group": supply["train_group"]}
 
@@ -194,6 +256,13 @@ def coverage(batch: dict[str, list], *, config: CoverageConfig, embedding: Embed
     n = len(batch["id"])
     if reference is None or n == 0:
         return {"nearest_reference": [None] * n, "nearest_reference_similarity": [None] * n}
+    if embedding.static:  # fp32 for the records that are some reference record's candidate, None elsewhere
+        ex = ExactNeighbours.of(embedding, record_texts(batch, config.side), reference, config)
+        idx, sim = nearest(ex.train, ex.ref)
+        near, near_sim = [None] * n, [None] * n
+        for r, i, x in zip(ex.rows, idx, np.round(sim, 4).astype(float)):
+            near[r], near_sim[r] = reference.ids[i], x
+        return {"nearest_reference": near, "nearest_reference_similarity": near_sim}
     idx, sim = nearest(embedding.vectors, embedding.of(reference))
     return {"nearest_reference": [reference.ids[i] for i in idx],
             "nearest_reference_similarity": np.round(sim, 4).astype(float).tolist()}

@@ -16,6 +16,11 @@ Backends for a sentence-transformers model (mean pooling + normalisation, as all
   cosine >= 0.99 to the fp32 model, else "onnx" is used. The fast CPU path (bench/embed.py).
 - "onnx": the same export in fp32.
 - "torch": plain `SentenceTransformer.encode`, the reference.
+- "static": the static tier (curate/embed/static.py): token vectors distilled once from the model,
+  ~100x the fp32 texts/s; its cosines only retrieve candidates, the fp32 model decides. With
+  backend auto it is used from `static_above` records on (default 50,000; 0 = never): the embed stage's
+  matrix is static, `Embeddings.exact(texts)` gives the fp32 vectors decisions are made on, and
+  semantic, coverage and topics encode only their candidates (or their sample) with fp32.
 "auto" picks fp32 "onnx" when onnxruntime is installed and the model has a plain mean-pooling layout,
 else torch. int8 is opt-in (`stages: {embed: {backend: onnx-int8}}`): faster on CPU, but its small
 vector changes move decisions near a threshold, by an amount that depends on the CPU's int8 kernels
@@ -37,6 +42,7 @@ for tests and smoke runs where semantic quality is not the point.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import inspect
 import json
@@ -53,14 +59,18 @@ from curate.errors import CurateError
 from curate.stages import cache_root, register_artifact_view, register_stage
 
 SIDES = ("prompt", "response", "both")
-BACKENDS = ("auto", "onnx-int8", "onnx", "torch")
+BACKENDS = ("auto", "onnx-int8", "onnx", "torch", "static")
+STATIC, MODEL = "static", "model"  # the embedding tiers: distilled token vectors, or the sentence model itself
 
 
 @dataclass
 class EmbedConfig:
     model: str = ""  # sentence-transformers model dir or name; "" = bundled all-MiniLM-L6-v2; "hashing" = no model
     side: str = "prompt"  # which text to embed: prompt (what users send), response, or both joined
-    backend: str = "auto"  # auto | onnx-int8 | onnx | torch (see curate/embed/encode.py)
+    backend: str = "auto"  # auto | onnx-int8 | onnx | torch | static (see curate/embed/encode.py)
+    # with backend auto, from this many records on the static tier retrieves candidates and the fp32 model
+    # decides (curate/embed/static.py); below it, or 0, everything is the fp32 model
+    static_above: int = 50000
     # texts per forward pass (batches are sorted by token length); not in the cache key: it changes speed only
     batch_size: int = field(default=64, metadata={"cache": False})
     max_seq_length: int = 256  # tokens kept per text; all-MiniLM-L6-v2 was trained on 128, handles 256
@@ -284,6 +294,10 @@ def get_embedder(cfg: EmbedConfig, device: str | None = None):
     if cfg.model == "hashing":
         return HashingEmbedder()
     key = (cfg.model, cfg.backend, cfg.max_seq_length, cfg.batch_size, requested)
+    if key not in _EMBEDDERS and cfg.backend == STATIC:
+        from curate.embed.static import StaticEmbedder
+
+        _EMBEDDERS[key] = StaticEmbedder(Path(resolve_model(cfg.model)), cfg.max_seq_length)
     if key not in _EMBEDDERS:
         path = Path(resolve_model(cfg.model))
         backend = cfg.backend
@@ -368,39 +382,90 @@ def embed_texts(texts: list[str], cfg: EmbedConfig | None = None, *, use_cache: 
     return np.stack([have[k] for k in keys]).astype(np.float32)
 
 
+def embed_tier(cfg: EmbedConfig, n: int) -> str:
+    """STATIC when `n` records are embedded by the static tier (backend static, or auto at `static_above`
+    records or more), else MODEL. The hashing embedder has no tiers."""
+    if cfg.model == "hashing":
+        return MODEL
+    big = cfg.backend == "auto" and cfg.static_above > 0 and n >= cfg.static_above
+    return STATIC if cfg.backend == STATIC or big else MODEL
+
+
+def tier_config(cfg: EmbedConfig, tier: str) -> EmbedConfig:
+    """The config that embeds with `tier` whatever the size: backend static, or the model that decides."""
+    return dataclasses.replace(cfg, backend=STATIC) if tier == STATIC else decision_config(cfg)
+
+
+def decision_config(cfg: EmbedConfig) -> EmbedConfig:
+    """The sentence model decisions are made with: the configured backend, fp32 for auto and static."""
+    return dataclasses.replace(cfg, backend="auto" if cfg.backend in ("auto", STATIC) else cfg.backend, static_above=0)
+
+
 @dataclass
 class Embeddings:
     """What a stage or check that reads `embedding` gets: this dataset's matrix, and the means to embed
-    anything else with the same model, so every consumer sees one model and nothing is encoded twice."""
+    anything else with the same model, so every consumer sees one model and nothing is encoded twice.
+
+    With the static tier (`tier == "static"`), `vectors`, `of` and `encode` are static vectors, good for
+    finding candidates; `exact(texts)` gives the vectors decisions are made on (the fp32 model). With
+    the model tier `exact` is `encode`: consumers can call it either way."""
 
     vectors: np.ndarray  # n x dim float32, unit rows, in dataset order
     config: EmbedConfig  # the embed stage's config (model, side, backend, truncation)
     load_for: object = None  # dataset -> its matrix, by the embed stage (the executor caches it); None: encode here
     _others: dict = field(default_factory=dict, repr=False)
+    tier: str = MODEL  # STATIC or MODEL (embed_tier of the config and this dataset's size)
+
+    @property
+    def static(self) -> bool:
+        return self.tier == STATIC
 
     def of(self, dataset) -> np.ndarray:
-        """The matrix of another dataset (an eval or reference set), computed once."""
+        """The matrix of another dataset (an eval or reference set) in the same tier, computed once."""
         if dataset is None:
             return np.zeros((0, self.vectors.shape[1] if self.vectors.ndim == 2 else 0), dtype=np.float32)
         fp = dataset.fingerprint
         if fp not in self._others:
-            self._others[fp] = (self.load_for(dataset) if self.load_for is not None
-                                else embed(dataset.batch(("prompt", "response")), config=self.config)["embedding"])
+            if self.load_for is not None and embed_tier(self.config, len(dataset)) == self.tier:
+                self._others[fp] = self.load_for(dataset)  # the embed stage on that dataset, cached
+            else:  # its own size would pick the other tier: vectors must share one space
+                batch = dataset.batch(("prompt", "response"))
+                self._others[fp] = embed(batch, config=tier_config(self.config, self.tier))["embedding"]
         return self._others[fp]
 
     def encode(self, texts: list[str]) -> np.ndarray:
-        """Other texts with the same model (cached per text)."""
-        return embed_texts(texts, self.config)
+        """Other texts in the same tier (cached per text)."""
+        return embed_texts(texts, tier_config(self.config, self.tier))
+
+    def exact(self, texts: list[str]) -> np.ndarray:
+        """Texts by the model decisions are made with (fp32 unless the backend says otherwise), cached per text."""
+        return embed_texts(texts, decision_config(self.config))
+
+    def describe(self) -> dict:
+        """Which tier embedded the data, for audit.json and the report."""
+        model = self.config.model or "all-MiniLM-L6-v2"
+        name = Path(model).name if model != "hashing" else model
+        decide = decision_config(self.config).backend
+        decide = "fp32" if decide in ("auto", "onnx", "torch") else decide
+        text = (f"embedded with the static tier (distilled from {name}), decisions verified with the {decide} model"
+                if self.static else f"embedded with {name} ({decide})")
+        why = ("backend: static" if self.config.backend == STATIC else
+               f"{len(self.vectors):,} records, static_above {self.config.static_above:,}")
+        return {"tier": self.tier, "model": name, "backend": self.config.backend, "decisions": decide,
+                "static_above": self.config.static_above, "records": int(len(self.vectors)), "text": text,
+                "why": why}
 
     @classmethod
     def view(cls, vectors, config, load_for=None) -> "Embeddings":
-        return cls(np.asarray(vectors, dtype=np.float32), config, load_for)
+        vectors = np.asarray(vectors, dtype=np.float32)
+        return cls(vectors, config, load_for, tier=embed_tier(config, len(vectors)))
 
 
 @register_stage("embed", config=EmbedConfig, artifacts=("embedding",))
 def embed(batch: dict[str, list], *, config: EmbedConfig, progress=None) -> dict[str, np.ndarray]:
     """Sentence embedding of each record's prompt (or response), unit length, float32: one n x dim matrix."""
-    return {"embedding": embed_texts(record_texts(batch, config.side), config, progress=progress)}
+    texts = record_texts(batch, config.side)
+    return {"embedding": embed_texts(texts, tier_config(config, embed_tier(config, len(texts))), progress=progress)}
 
 
 register_artifact_view("embedding", Embeddings.view)

@@ -20,12 +20,24 @@ Text most records share (a tool preamble, a template; dedup/shared.py) is cut ou
 embedding, so it does not count as similarity; the longest block cut out of each record is a
 column, and the check reports the blocks once. Empty texts are never duplicates. The check leaves
 out records the dedup stage already reported, so the two findings do not double count.
+
+With the static tier (large data, curate/embed/static.py) the static vectors only *retrieve*: a
+record can be a duplicate, or the kept record of one, only when some other record with its numbers
+sits at static cosine >= 1 - `static_ratio` x (1 - threshold) (0.80 for 0.95); just those records
+are encoded by the fp32 model, and the keep/verify pass runs on their fp32 vectors with the fp32
+threshold. Records left out have no fp32 neighbour at the threshold as far as the static recall goes,
+so the result is fp32's own (when more than half the records are candidates, as on dense data, all
+are verified: exactly fp32's result) (bench/embed_tiers.py: on Banking77, code_alpaca and gpteacher_roleplay
+>= 99% of fp32's pairs at 0.95 sit at static cosine >= 0.80, and every record of such a pair is a
+candidate; static distances near the top are up to ~3.5x fp32's, hence the ratio 4). Leakage works
+the same way across the training and eval sets.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Callable
 
 import numpy as np
 
@@ -41,7 +53,13 @@ class SemanticConfig(EmbedConfig):  # the EmbedConfig fields come from the embed
     leak_threshold: float = 0.95  # cosine at or above which a training record leaks an eval record
     shared_share: float = 0.1  # a text block in more than this share of records is template, not similarity (0: off)
     shared_min_chars: int = 64  # shortest run of such shared text that is cut out before embedding
+    # static tier only: candidates are pairs at static cosine >= 1 - static_ratio x (1 - threshold), then fp32 decides
+    static_ratio: float = 4.0
 
+
+# above this share of records as candidates, the fp32 model verifies them all: it costs little more than
+# the candidates, and the result is fp32's with no recall to bound (Banking77: 95% were candidates)
+STATIC_MAX_SHARE = 0.5
 
 NUMBER_RE = re.compile(r"\d+(?:[.,]\d+)*")
 
@@ -94,16 +112,120 @@ def keep_verified(vecs: np.ndarray, threshold: float, *, candidate: np.ndarray |
     return dup_of, sim
 
 
+def static_cut(threshold: float, ratio: float) -> float:
+    """The static cosine at which candidates for an fp32 `threshold` are retrieved (see the module docstring)."""
+    return 1.0 - ratio * (1.0 - threshold)
+
+
+def _block(n: int) -> int:
+    return max(64, min(1024, (1 << 24) // max(n, 1)))
+
+
+def close_records(vecs: np.ndarray, cut: float, *, same: np.ndarray | None = None,
+                  active: np.ndarray | None = None, stop_above: int | None = None) -> np.ndarray:
+    """Records with another active record at cosine >= `cut` (and the same key): in blocks, O(block x n) memory.
+    `stop_above`: return as soon as more records than this are found (the caller then takes them all)."""
+    n = len(vecs)
+    out = np.zeros(n, dtype=bool)
+    active = np.ones(n, dtype=bool) if active is None else np.asarray(active, dtype=bool)
+    step = _block(n)
+    for s in range(0, n, step):
+        e = min(n, s + step)
+        close = (vecs[s:e] @ vecs[:e].T >= cut) & active[None, :e] & active[s:e, None]
+        if same is not None:
+            close &= same[s:e, None] == same[None, :e]
+        close &= np.arange(e)[None, :] < np.arange(s, e)[:, None]  # each pair once (j < i)
+        out[s:e] |= close.any(1)
+        out[:e] |= close.any(0)
+        if stop_above is not None and out.sum() > stop_above:
+            break
+    return out
+
+
+def close_across(a: np.ndarray, b: np.ndarray, cut: float, keys_a=None, keys_b=None) -> tuple[np.ndarray, np.ndarray]:
+    """(rows of a, rows of b) in some pair across at cosine >= `cut` with equal keys."""
+    ra, rb = np.zeros(len(a), dtype=bool), np.zeros(len(b), dtype=bool)
+    step = _block(len(b))
+    for s in range(0, len(a), step):
+        close = a[s:s + step] @ b.T >= cut
+        if keys_a is not None and keys_b is not None:
+            close &= keys_a[s:s + step, None] == keys_b[None, :]
+        ra[s:s + step] = close.any(1)
+        rb |= close.any(0)
+    return ra, rb
+
+
+@dataclass
+class Exact:
+    """The vectors decisions are made on, by row, when the matrices in hand are static ones (retrieval
+    only): `dups(rows)` of the compared (shared-cut) texts, `train(rows)` of the record texts,
+    `eval(k, rows)` of eval set k. Only candidate rows are ever asked for."""
+
+    dups: Callable[[np.ndarray], np.ndarray]
+    train: Callable[[np.ndarray], np.ndarray]
+    eval: Callable[[int, np.ndarray], np.ndarray]
+
+
+def duplicates(dv: np.ndarray, cfg: SemanticConfig, *, empty=None, keys=None, exact: Exact | None = None):
+    """(kept record each record duplicates or -1, cosine to it): on `dv`, or, with `exact`, retrieved on the
+    static `dv` and decided on the exact vectors of the candidates."""
+    active = None if empty is None else ~np.asarray(empty, bool)
+    if exact is None:
+        return keep_verified(dv, cfg.threshold, candidate=active, same=keys)
+    n = len(dv)
+    limit = int(STATIC_MAX_SHARE * n)
+    idx = np.flatnonzero(close_records(dv, static_cut(cfg.threshold, cfg.static_ratio), same=keys, active=active,
+                                       stop_above=limit))
+    if len(idx) > limit:  # retrieval cannot narrow dense data: every record, fp32's result exactly
+        idx = np.flatnonzero(np.ones(n, dtype=bool) if active is None else active)
+    dup_of, sim = np.full(n, -1, dtype=np.int64), np.zeros(n, dtype=np.float64)
+    if len(idx):  # in dataset order: the keep-first visit is the same as over all records
+        sub_of, sub_sim = keep_verified(exact.dups(idx), cfg.threshold, same=None if keys is None else keys[idx])
+        hit = sub_of >= 0
+        dup_of[idx[hit]], sim[idx[hit]] = idx[sub_of[hit]], sub_sim[hit]
+    return dup_of, sim
+
+
+def _nearest_same(a: np.ndarray, b: np.ndarray, keys_a=None, keys_b=None) -> tuple[np.ndarray, np.ndarray]:
+    """Per row of a: (index of, cosine to) its nearest row of b with an equal key (-1 when none)."""
+    j, sim = np.full(len(a), -1, dtype=np.int64), np.full(len(a), -1.0)
+    step = _block(len(b))
+    for s in range(0, len(a), step):
+        m = a[s:s + step] @ b.T
+        if keys_a is not None and keys_b is not None:
+            m[keys_a[s:s + step, None] != keys_b[None, :]] = -1.0
+        j[s:s + step], sim[s:s + step] = m.argmax(1), m.max(1)
+    return j, sim
+
+
+def leaks(vecs: np.ndarray, ev_vecs: np.ndarray, cfg: SemanticConfig, *, keys=None, ev_keys=None,
+          exact: Exact | None = None, k: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Per training record: (nearest eval record with its numbers, cosine); with `exact`, only the static
+    candidates are compared, on their exact vectors (-1 / -1.0 elsewhere)."""
+    if exact is None:
+        return _nearest_same(vecs, ev_vecs, keys, ev_keys)
+    ra, rb = close_across(vecs, ev_vecs, static_cut(cfg.leak_threshold, cfg.static_ratio), keys, ev_keys)
+    ia, ib = np.flatnonzero(ra), np.flatnonzero(rb)
+    if len(ia) > STATIC_MAX_SHARE * len(vecs):  # dense data: every pair, exactly fp32's result (see duplicates)
+        ia, ib = np.arange(len(vecs)), np.arange(len(ev_vecs))
+    j, sim = np.full(len(vecs), -1, dtype=np.int64), np.full(len(vecs), -1.0)
+    if len(ia):
+        sub_j, sub_sim = _nearest_same(exact.train(ia), exact.eval(k, ib), None if keys is None else keys[ia],
+                                       None if ev_keys is None else ev_keys[ib])
+        j[ia], sim[ia] = ib[sub_j], sub_sim
+    return j, sim
+
+
 def semantic_columns(vecs: np.ndarray, ids: list[str], eval_sets: list, eval_vecs: list, cfg: SemanticConfig,
                      *, dup_vecs: np.ndarray | None = None, empty: np.ndarray | None = None,
-                     keys: np.ndarray | None = None, eval_keys: list | None = None) -> dict:
+                     keys: np.ndarray | None = None, eval_keys: list | None = None, exact: Exact | None = None) -> dict:
     """`dup_vecs`: the vectors duplicates are found on (shared text cut out), default `vecs`;
     `empty`: records whose compared text is empty (never duplicates); `keys`, `eval_keys`: number
-    keys of the training and eval texts (number_keys): only texts with equal keys can match."""
+    keys of the training and eval texts (number_keys): only texts with equal keys can match;
+    `exact`: the given vectors are static ones, which only retrieve; decisions are on these."""
     n = len(ids)
     dv = vecs if dup_vecs is None else dup_vecs
-    dup_of, sim = keep_verified(dv, cfg.threshold, candidate=None if empty is None else ~np.asarray(empty, bool),
-                                same=keys)
+    dup_of, sim = duplicates(dv, cfg, empty=empty, keys=keys, exact=exact)
     kept_of = np.where(dup_of >= 0, dup_of, np.arange(n))
     size = np.bincount(kept_of, minlength=n)
     heads = np.flatnonzero(size > 1)
@@ -117,10 +239,8 @@ def semantic_columns(vecs: np.ndarray, ids: list[str], eval_sets: list, eval_vec
     for k, (ev, ev_vecs) in enumerate(zip(eval_sets, eval_vecs)):
         if not len(ev_vecs) or not n:
             continue
-        m = vecs @ ev_vecs.T
-        if keys is not None and eval_keys is not None:
-            m[keys[:, None] != eval_keys[k][None, :]] = -1.0
-        j, s = m.argmax(1), m.max(1)
+        j, s = leaks(vecs, ev_vecs, cfg, keys=keys, ev_keys=None if eval_keys is None else eval_keys[k],
+                     exact=exact, k=k)
         for i in np.nonzero(s >= cfg.leak_threshold)[0]:
             if leak_sim[i] is None or s[i] > leak_sim[i]:
                 leak_of[i], leak_sim[i] = f"{ev.name}:{ev.ids[j[i]]}", round(float(s[i]), 4)
@@ -149,8 +269,14 @@ def semantic(batch: dict[str, list], *, config: SemanticConfig, embedding: Embed
     empty = np.array([not t.strip() for t in shared.texts], dtype=bool)
     eval_sets = list(eval or [])
     eval_vecs = [embedding.of(ev) for ev in eval_sets]
-    eval_keys = [number_keys(dataset_texts(ev, config.side)) for ev in eval_sets]
+    eval_texts = [dataset_texts(ev, config.side) for ev in eval_sets]
+    eval_keys = [number_keys(t) for t in eval_texts]
+    exact = None
+    if embedding.static:  # static vectors retrieve; the fp32 model decides (module docstring)
+        exact = Exact(dups=lambda rows: embedding.exact([shared.texts[i] for i in rows]),
+                      train=lambda rows: embedding.exact([texts[i] for i in rows]),
+                      eval=lambda k, rows: embedding.exact([eval_texts[k][i] for i in rows]))
     cols = semantic_columns(vecs, list(batch["id"]), eval_sets, eval_vecs, config, dup_vecs=dup_vecs, empty=empty,
-                            keys=number_keys(texts), eval_keys=eval_keys)
+                            keys=number_keys(texts), eval_keys=eval_keys, exact=exact)
     cols["semantic_shared_block"] = shared.block
     return cols

@@ -39,9 +39,12 @@ class TopicsConfig(EmbedConfig):  # the EmbedConfig fields come from the embed s
 
 
 def cluster(vecs: np.ndarray, *, k: int = 0, distance_threshold: float = 0.65, k_min: int = 2, k_max: int = 200,
-            max_points: int = 5000, seed: int = 0, assign=None) -> np.ndarray:
+            max_points: int = 5000, seed: int = 0, assign=None, exact=None) -> np.ndarray:
     """Cluster label per row (0..k-1, biggest cluster first). `assign(vecs, centres)`: the nearest
-    centre of every row when a sample was clustered (`nearest_centre`; the Ray engine's map_batches)."""
+    centre of every row when a sample was clustered (`nearest_centre`; the Ray engine's map_batches).
+    `exact(rows)`: `vecs` are static vectors (curate/embed/static.py), whose cosines are on another scale
+    than `distance_threshold`: the sample is clustered on these fp32 vectors of its rows, and the other
+    rows join the nearest cluster centre in the static space."""
     from sklearn.cluster import AgglomerativeClustering
 
     n = len(vecs)
@@ -51,10 +54,12 @@ def cluster(vecs: np.ndarray, *, k: int = 0, distance_threshold: float = 0.65, k
     # centre: one matrix product instead of k-means with hundreds of centres, which took minutes
     # on Banking77 (10k records) on a busy 2-core machine. A topic too rare to be sampled ends up
     # far from every centre, where the outlier rule reports it.
-    pts = vecs
+    pts, pick = vecs, np.arange(n)
     if n > max_points:
         pick = np.sort(np.random.default_rng(seed).choice(n, size=max_points, replace=False))
         pts = vecs[pick]
+    if exact is not None:
+        pts = exact(pick)
 
     def agg(**kw):
         return AgglomerativeClustering(metric="cosine", linkage="average", **kw).fit_predict(pts)
@@ -64,7 +69,7 @@ def cluster(vecs: np.ndarray, *, k: int = 0, distance_threshold: float = 0.65, k
     if not k and not (k_min <= got <= k_max):
         labels = agg(n_clusters=int(np.clip(got, min(k_min, len(pts)), min(k_max, len(pts)))))
     if n > max_points:
-        labels = (assign or nearest_centre)(vecs, centroids(pts, labels))
+        labels = (assign or nearest_centre)(vecs, centroids(vecs[pick] if exact is not None else pts, labels))
     order = np.argsort(-np.bincount(labels), kind="stable")  # renumber: 0 is the biggest topic
     return np.argsort(order)[labels]
 
@@ -112,11 +117,12 @@ def outlier_mask(distance: np.ndarray, z: float) -> np.ndarray:
     return distance > med + z * max(mad, 1e-6)
 
 
-def topics_of(vecs: np.ndarray, texts: list[str], cfg: TopicsConfig, *, assign=None) -> dict[str, list]:
-    """The topic columns for a set of vectors (used by the stage and by `curate drift`)."""
+def topics_of(vecs: np.ndarray, texts: list[str], cfg: TopicsConfig, *, assign=None, exact=None) -> dict[str, list]:
+    """The topic columns for a set of vectors (used by the stage and by `curate drift`); `exact`: see cluster().
+    With static vectors, distances to the centres (and the outlier rule on them) are static cosines."""
     n = len(vecs)
     labels = cluster(vecs, k=cfg.k, distance_threshold=cfg.distance_threshold, k_min=cfg.k_min, k_max=cfg.k_max,
-                     max_points=cfg.max_points, seed=cfg.seed, assign=assign)
+                     max_points=cfg.max_points, seed=cfg.seed, assign=assign, exact=exact)
     sizes = np.bincount(labels, minlength=1)
     small = sizes < tail_size(n, cfg.tail_share, cfg.min_tail_size)
     cents = centroids(vecs, labels)
@@ -133,4 +139,6 @@ def topics_of(vecs: np.ndarray, texts: list[str], cfg: TopicsConfig, *, assign=N
                 columns=("topic_cluster", "topic_label", "topic_size", "topic_distance", "is_long_tail", "is_outlier"))
 def topics(batch: dict[str, list], *, config: TopicsConfig, embedding: Embeddings) -> dict[str, list]:
     """Topic clusters of the embeddings with their characteristic words; long-tail and outlier records."""
-    return topics_of(embedding.vectors, record_texts(batch, config.side), config)
+    texts = record_texts(batch, config.side)
+    exact = (lambda rows: embedding.exact([texts[i] for i in rows])) if embedding.static else None
+    return topics_of(embedding.vectors, texts, config, exact=exact)

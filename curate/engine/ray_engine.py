@@ -436,7 +436,9 @@ def _topics(engine: RayEngine, stage, batch, cfg, inputs):
     from curate.embed.topics import topics_of
 
     # the embed stage made the matrix (on Ray's encoder pool); the sample's clustering runs here
-    return topics_of(inputs["embedding"].vectors, record_texts(batch, cfg.side), cfg, assign=engine.nearest_centre)
+    emb, texts = inputs["embedding"], record_texts(batch, cfg.side)
+    exact = (lambda rows: emb.exact([texts[i] for i in rows])) if getattr(emb, "static", False) else None
+    return topics_of(emb.vectors, texts, cfg, assign=engine.nearest_centre, exact=exact)
 
 
 _RUNNERS = {"dedup": _dedup, "topics": _topics}

@@ -177,7 +177,7 @@ def render_html(result, doc: dict, san, out_dir=None) -> str:
            "version": doc["tool"]["version"], "gate": doc["gate"], "verdict": "pass" if doc["gate"]["passed"] else "fail",
            "steps": next_steps(result, doc, san.text(str(out_dir)) if out_dir else None), "rules": rules,
            "eval_sets": doc["eval_sets"], "reference": doc["reference"], "overview": _overview(result, san),
-           "browser": browser, "sections": _sections(result, doc, san, in_browser), "stages": doc["stages"],
+           "browser": browser, "sections": _sections(result, doc, san, in_browser), "stages": doc["stages"], "embedding": doc.get("embedding"),
            "stage_seconds": sum(s["seconds"] for s in doc["stages"]),
            "records_json": Markup(script_json(payload["records"]))}
     return _env().get_template("report.html.j2").render(**ctx)

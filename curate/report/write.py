@@ -55,6 +55,9 @@ def audit_json(result, sanitizer: Sanitizer | None = None) -> dict:
                    for r in result.stage_runs],
         "timings": result.seconds,
     }
+    emb = (getattr(result, "artifacts", None) or {}).get("embedding")
+    if hasattr(emb, "describe"):  # which embedding tier made the vectors, and which model decided
+        doc["embedding"] = emb.describe()
     return doc
 
 
@@ -82,6 +85,8 @@ def markdown(result, doc: dict) -> str:
     lines = [f"## curate audit: {verdict}", "",
              f"{md(ds['path'])} · {ds['records']} records · {md(ds['format'])} · fingerprint "
              f"`{ds['fingerprint'][:12]}` · rules {md(doc['rules_file'])}", "",
+             *([f"Embeddings: {md(doc['embedding']['text'])} ({md(doc['embedding']['why'])})", ""] if doc.get("embedding", {}).get("tier") == "static"
+               else []),
              "| rule | severity | status | value | threshold | flagged |", "|---|---|---|---|---|---|"]
     icon = {"pass": "✅ pass", "fail": "❌ fail", "error": "💥 error", "skipped": "⏭ skipped", "info": "ℹ️ info"}
     for r in doc["rules"]:
