@@ -17,10 +17,15 @@ Backends for a sentence-transformers model (mean pooling + normalisation, as all
 - "onnx": the same export in fp32.
 - "torch": plain `SentenceTransformer.encode`, the reference.
 - "static": the static tier (curate/embed/static.py): token vectors distilled once from the model,
-  ~100x the fp32 texts/s; its cosines only retrieve candidates, the fp32 model decides. With
-  backend auto it is used from `static_above` records on (default 50,000; 0 = never): the embed stage's
+  ~100x the fp32 texts/s; its cosines only retrieve candidates, the fp32 model decides. Opt-in: with
+  backend auto it is used from `static_above` records on (default 0 = never): the embed stage's
   matrix is static, `Embeddings.exact(texts)` gives the fp32 vectors decisions are made on, and
-  semantic, coverage and topics encode only their candidates (or their sample) with fp32.
+  semantic, coverage and topics encode only their candidates (or their sample) with fp32. It saves
+  fp32 time only where near-duplicates are sparse (candidates at static cosine 0.80 for fp32's 0.95:
+  gsm8k 0.4% of records, code_alpaca 32%, dialogsum 60%, Banking77 95%, bench/audit_scale.py's corpus
+  99%: then every record is encoded by fp32 as well), it moves coverage decisions (code_alpaca vs
+  gpteacher_codegen: 106 of 4,535 reference records, always towards uncovered) and label issues
+  read its vectors (Banking77: Jaccard 0.35 to fp32's): so it is not the default.
 "auto" picks fp32 "onnx" when onnxruntime is installed and the model has a plain mean-pooling layout,
 else torch. int8 is opt-in (`stages: {embed: {backend: onnx-int8}}`): faster on CPU, but its small
 vector changes move decisions near a threshold, by an amount that depends on the CPU's int8 kernels
@@ -69,8 +74,8 @@ class EmbedConfig:
     side: str = "prompt"  # which text to embed: prompt (what users send), response, or both joined
     backend: str = "auto"  # auto | onnx-int8 | onnx | torch | static (see curate/embed/encode.py)
     # with backend auto, from this many records on the static tier retrieves candidates and the fp32 model
-    # decides (curate/embed/static.py); below it, or 0, everything is the fp32 model
-    static_above: int = 50000
+    # decides (curate/embed/static.py); below it, or 0 (the default: opt-in), everything is the fp32 model
+    static_above: int = 0
     # texts per forward pass (batches are sorted by token length); not in the cache key: it changes speed only
     batch_size: int = field(default=64, metadata={"cache": False})
     max_seq_length: int = 256  # tokens kept per text; all-MiniLM-L6-v2 was trained on 128, handles 256

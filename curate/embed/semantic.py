@@ -43,7 +43,7 @@ import numpy as np
 
 from curate.dedup.shared import shared_blocks
 from curate.embed.encode import EmbedConfig, Embeddings, dataset_texts, record_texts
-from curate.embed.neighbors import EXACT_UPTO, close_pairs, keep_first
+from curate.embed.neighbors import EXACT_UPTO, close_mask, close_pairs, keep_first
 from curate.stages import register_stage
 
 
@@ -121,27 +121,6 @@ def _block(n: int) -> int:
     return max(64, min(1024, (1 << 24) // max(n, 1)))
 
 
-def close_records(vecs: np.ndarray, cut: float, *, same: np.ndarray | None = None,
-                  active: np.ndarray | None = None, stop_above: int | None = None) -> np.ndarray:
-    """Records with another active record at cosine >= `cut` (and the same key): in blocks, O(block x n) memory.
-    `stop_above`: return as soon as more records than this are found (the caller then takes them all)."""
-    n = len(vecs)
-    out = np.zeros(n, dtype=bool)
-    active = np.ones(n, dtype=bool) if active is None else np.asarray(active, dtype=bool)
-    step = _block(n)
-    for s in range(0, n, step):
-        e = min(n, s + step)
-        close = (vecs[s:e] @ vecs[:e].T >= cut) & active[None, :e] & active[s:e, None]
-        if same is not None:
-            close &= same[s:e, None] == same[None, :e]
-        close &= np.arange(e)[None, :] < np.arange(s, e)[:, None]  # each pair once (j < i)
-        out[s:e] |= close.any(1)
-        out[:e] |= close.any(0)
-        if stop_above is not None and out.sum() > stop_above:
-            break
-    return out
-
-
 def close_across(a: np.ndarray, b: np.ndarray, cut: float, keys_a=None, keys_b=None) -> tuple[np.ndarray, np.ndarray]:
     """(rows of a, rows of b) in some pair across at cosine >= `cut` with equal keys."""
     ra, rb = np.zeros(len(a), dtype=bool), np.zeros(len(b), dtype=bool)
@@ -174,7 +153,7 @@ def duplicates(dv: np.ndarray, cfg: SemanticConfig, *, empty=None, keys=None, ex
         return keep_verified(dv, cfg.threshold, candidate=active, same=keys)
     n = len(dv)
     limit = int(STATIC_MAX_SHARE * n)
-    idx = np.flatnonzero(close_records(dv, static_cut(cfg.threshold, cfg.static_ratio), same=keys, active=active,
+    idx = np.flatnonzero(close_mask(dv, static_cut(cfg.threshold, cfg.static_ratio), same=keys, active=active,
                                        stop_above=limit))
     if len(idx) > limit:  # retrieval cannot narrow dense data: every record, fp32's result exactly
         idx = np.flatnonzero(np.ones(n, dtype=bool) if active is None else active)
