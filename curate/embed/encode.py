@@ -284,6 +284,13 @@ class OnnxEmbedder:
 _EMBEDDERS: dict[tuple, object] = {}  # one loaded model per process and setting
 
 
+def embedder_key(cfg: EmbedConfig, device: str | None = None) -> tuple:
+    """Where `get_embedder` keeps the loaded embedder for `cfg` on `device` (None: the requested one)."""
+    from curate.engine.device import requested_device
+
+    return (cfg.model, cfg.backend, cfg.max_seq_length, cfg.batch_size, requested_device(device))
+
+
 def get_embedder(cfg: EmbedConfig, device: str | None = None):
     """The loaded embedder for `cfg` on `device` (auto | cpu | cuda[:N]; None = $CURATE_DEVICE, else auto).
 
@@ -298,7 +305,7 @@ def get_embedder(cfg: EmbedConfig, device: str | None = None):
     requested = requested_device(device)
     if cfg.model == "hashing":
         return HashingEmbedder()
-    key = (cfg.model, cfg.backend, cfg.max_seq_length, cfg.batch_size, requested)
+    key = embedder_key(cfg, requested)
     if key not in _EMBEDDERS and cfg.backend == STATIC:
         from curate.embed.static import StaticEmbedder
 

@@ -179,7 +179,7 @@ class RayEngine:
         if not isinstance(cfg, encode.EmbedConfig) or cfg.model == "hashing":
             yield  # not an embedding stage, or the model-free hashing embedder: on the driver
             return
-        key = (cfg.model, cfg.backend, cfg.max_seq_length, cfg.batch_size)
+        key = encode.embedder_key(cfg)  # the slot get_embedder reads: its texts go to the actor pool
         before = encode._EMBEDDERS.get(key)
         encode._EMBEDDERS[key] = RayEmbedder(self, cfg)
         try:

@@ -103,3 +103,17 @@ def test_cli_device_cuda_without_gpu_exits_2_before_reading_data(tmp_path):
                        capture_output=True, text=True, cwd=ROOT, timeout=300)
     assert r.returncode == 2, r.stderr
     assert "no CUDA device" in r.stderr + r.stdout and "Traceback" not in r.stderr
+
+
+def test_the_ray_encoder_takes_the_slot_get_embedder_reads(monkeypatch):
+    # RayEngine.encoder used a 4-field key while get_embedder looks up 5 (with the device): the
+    # driver loaded its own model and encoded everything locally, never on the actor pool
+    from curate.engine.ray_engine import RayEmbedder, RayEngine
+
+    monkeypatch.setattr(encode, "_EMBEDDERS", {})
+    monkeypatch.delenv("CURATE_DEVICE", raising=False)
+    engine = RayEngine.__new__(RayEngine)
+    cfg = encode.EmbedConfig(model="/nonexistent/model")  # loading it locally would fail
+    with engine.encoder(cfg):
+        assert isinstance(encode.get_embedder(cfg), RayEmbedder)
+    assert not encode._EMBEDDERS
