@@ -70,8 +70,9 @@ def _auto_tokenizer(path: str, name: str):
 # pre-tokenizer, special-token handling), so a tokenizer.json is not always what it counts with. So
 # the first load of a tokenizer directory loads it through transformers too and compares: the backend
 # (its full serialisation), the template, the special tokens, and a probe of texts and chats counted
-# both ways. The verdict is kept under $CURATE_CACHE_DIR/tokenizers, keyed by the directory's files and
-# the versions of transformers, tokenizers and jinja2; a directory that differs always uses transformers.
+# both ways. The verdict is kept under $CURATE_CACHE_DIR/models/tokenizer-checks, keyed by the directory's
+# files, this module's source and the versions of transformers, tokenizers and jinja2; a directory that
+# differs always uses transformers.
 
 _PROBE_TEXTS = ["Hello, world!  Two  spaces,\ttab\nnewline\n\n\nand more.", " leading space", "trailing ",
                 "", "<bos><start_of_turn>user\nhi<end_of_turn>\n<eos><pad><unk>", "naïve café — 東京 😀 \u00a0",
@@ -138,6 +139,10 @@ class FastTokenizer:
     def __call__(self, texts: list[str], add_special_tokens: bool = False) -> dict[str, list]:
         return {"input_ids": [e.ids for e in self.backend.encode_batch(texts, add_special_tokens=add_special_tokens)]}
 
+    def counts(self, texts: list[str]) -> list[int]:
+        """Tokens per text, no specials added (what `count` needs: no lists of ids built)."""
+        return [len(e) for e in self.backend.encode_batch(texts, add_special_tokens=False)]
+
     def num_special_tokens_to_add(self, pair: bool = False) -> int:
         return self.specials
 
@@ -173,20 +178,25 @@ def fast_tokenizer(path: str) -> FastTokenizer | None:
     d = Path(path)
     if not (d.is_dir() and (d / "tokenizer.json").is_file()):
         return None
-    from curate.stages import cache_root
+    from curate.models import models_dir
 
-    verdict_path = cache_root() / "tokenizers" / f"{_dir_digest(d)}.json"
+    # beside the converted models, like a conversion: a fresh signal cache (--no-cache, bench/audit_scale.py)
+    # that links the models in keeps it
+    verdict_path = models_dir() / "tokenizer-checks" / f"{_dir_digest(d)}.json"
     try:
         verdict = json.loads(verdict_path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         verdict = _check_against_transformers(d)
-        verdict_path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        tmp = tmp_path(verdict_path)
         try:
-            tmp.write_text(json.dumps(verdict), encoding="utf-8")
-            publish(tmp, verdict_path)
-        finally:
-            discard(tmp)
+            verdict_path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = tmp_path(verdict_path)
+            try:
+                tmp.write_text(json.dumps(verdict), encoding="utf-8")
+                publish(tmp, verdict_path)
+            finally:
+                discard(tmp)
+        except OSError:  # a read-only models folder: check again next time
+            pass
     if not verdict.get("same"):
         return None
     from tokenizers import Tokenizer
@@ -250,17 +260,22 @@ def count(tok, batch: dict[str, list], cfg: LengthsConfig) -> list[dict]:
             heads.append(r[0])
             fulls.append(r[1])
             plain.append(False)
-    enc_h = tok(heads, add_special_tokens=False)["input_ids"]
-    enc_f = tok(fulls, add_special_tokens=False)["input_ids"]
+    enc_h, enc_f = _token_counts(tok, heads), _token_counts(tok, fulls)
     specials = tok.num_special_tokens_to_add(pair=False)  # [CLS]/[SEP] or <bos> the model adds itself
     out = []
     for h, f, is_plain in zip(enc_h, enc_f, plain):
         if is_plain:  # no template: prompt and response counted apart, plus the tokenizer's own specials
-            p = len(h) + specials
-            out.append({"prompt": p, "response": len(f), "total": p + len(f)})
+            p = h + specials
+            out.append({"prompt": p, "response": f, "total": p + f})
         else:
-            out.append({"prompt": len(h), "response": len(f) - len(h), "total": len(f)})
+            out.append({"prompt": h, "response": f - h, "total": f})
     return out
+
+
+def _token_counts(tok, texts: list[str]) -> list[int]:
+    if isinstance(tok, FastTokenizer):
+        return tok.counts(texts)
+    return [len(ids) for ids in tok(texts, add_special_tokens=False)["input_ids"]]
 
 
 def truncation(lengths: dict, max_seq_len: int) -> str | None:
