@@ -151,7 +151,8 @@ def _gemma_template():
 def test_fast_path_counts_exactly_as_transformers(tmp_path, template):
     from transformers import AutoTokenizer
 
-    from curate.content.lengths import FastTokenizer, count, fast_tokenizer
+    from curate.content.fast_tokens import FastTokenizer, fast_tokenizer
+    from curate.content.lengths import count
 
     path = _saved_tokenizer(tmp_path / "tok", _gemma_template() if template == "gemma" else template)
     fast = fast_tokenizer(path)
@@ -167,7 +168,8 @@ def test_tokenizer_transformers_rebuilds_differently_keeps_transformers(tmp_path
     no longer lowercases is not what transformers counts with, so the fast path must not be taken."""
     from transformers import AutoTokenizer
 
-    from curate.content.lengths import count, fast_tokenizer, load_tokenizer
+    from curate.content.fast_tokens import fast_tokenizer
+    from curate.content.lengths import count, load_tokenizer
 
     def no_lowercase(j):
         j["normalizer"]["lowercase"] = False
