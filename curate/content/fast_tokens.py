@@ -174,14 +174,23 @@ def _check_against_transformers(d: Path) -> dict:
     fast = FastTokenizer(mine, template, dict(tok.special_tokens_map), tok.num_special_tokens_to_add(pair=False))
     try:
         for flag in (False, True):
-            if tok(_PROBE_TEXTS, add_special_tokens=flag)["input_ids"] != fast(_PROBE_TEXTS, add_special_tokens=flag)["input_ids"]:
+            theirs = tok(_PROBE_TEXTS, add_special_tokens=flag)["input_ids"]
+            if theirs != fast(_PROBE_TEXTS, add_special_tokens=flag)["input_ids"]:
                 return {"same": False, "why": "probe texts tokenize differently"}
         if template:
             for chat in _PROBE_CHATS:
                 for gen in (False, True):
-                    if tok.apply_chat_template(chat, tokenize=False, add_generation_prompt=gen) != \
-                            fast.apply_chat_template(chat, tokenize=False, add_generation_prompt=gen):
+                    if _rendered(tok, chat, gen) != _rendered(fast, chat, gen):
                         return {"same": False, "why": "the chat template renders differently"}
-    except Exception as e:  # noqa: BLE001 -- a template that refuses the probe chats: keep transformers
+    except Exception as e:  # noqa: BLE001 -- a tokenizer that cannot count the probe texts: keep transformers
         return {"same": False, "why": f"probe failed: {type(e).__name__}: {e}"}
     return {"same": True, "chat_template": template, "special_tokens": fast.special_tokens, "specials": fast.specials}
+
+
+def _rendered(tok, chat: list[dict], gen: bool) -> tuple[str, str]:
+    """The rendered chat, or the error the template raised (templates refuse roles they do not allow,
+    e.g. a system turn): refusing the same chats the same way is behaving the same."""
+    try:
+        return "ok", tok.apply_chat_template(chat, tokenize=False, add_generation_prompt=gen)
+    except Exception as e:  # noqa: BLE001
+        return "error", type(e).__name__

@@ -180,3 +180,20 @@ def test_tokenizer_transformers_rebuilds_differently_keeps_transformers(tmp_path
     batch = dataset(tmp_path, [chat("Hello THERE", "Hi How Can I Help")]).batch()
     cfg = LengthsConfig(tokenizer=path)
     assert count(load_tokenizer(path), batch, cfg) == count(AutoTokenizer.from_pretrained(path), batch, cfg)
+
+
+def test_template_that_refuses_a_system_turn_still_takes_the_fast_path(tmp_path):
+    """Refusing the same chats the same way (raise_exception) is counting the same: lengths then counts
+    those records without the template, as with transformers."""
+    from transformers import AutoTokenizer
+
+    from curate.content.fast_tokens import FastTokenizer, fast_tokenizer
+    from curate.content.lengths import count
+
+    strict = ("{% if messages[0]['role'] == 'system' %}{{ raise_exception('System role not supported') }}{% endif %}"
+              + TEMPLATE)
+    path = _saved_tokenizer(tmp_path / "tok", strict)
+    assert isinstance(fast_tokenizer(path), FastTokenizer)
+    batch = dataset(tmp_path, _mixed_rows()).batch()
+    cfg = LengthsConfig(tokenizer=path)
+    assert count(fast_tokenizer(path), batch, cfg) == count(AutoTokenizer.from_pretrained(path), batch, cfg)
