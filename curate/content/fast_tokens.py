@@ -89,6 +89,7 @@ class FastTokenizer:
         self.special_tokens = special_tokens
         self.specials = specials
         self._template = _jinja_template(chat_template) if chat_template else None
+        self._literal: dict[int, str] | None = None
 
     def __call__(self, texts: list[str], add_special_tokens: bool = False) -> dict[str, list]:
         return {"input_ids": [e.ids for e in self.backend.encode_batch(texts, add_special_tokens=add_special_tokens)]}
@@ -96,6 +97,54 @@ class FastTokenizer:
     def counts(self, texts: list[str]) -> list[int]:
         """Tokens per text, no specials added (what `count` needs: no lists of ids built)."""
         return [len(e) for e in self.backend.encode_batch(texts, add_special_tokens=False)]
+
+    def prefix_counts(self, heads: list[str], fulls: list[str]) -> tuple[list[int], list[int]]:
+        """Tokens of each head (a chat up to the generation prompt) and of each full chat, no specials added.
+
+        A head is usually the start of its full chat, and an added token (`<start_of_turn>`) splits the
+        text into pieces that are tokenized apart (tokenizers matches added tokens first, leftmost-longest,
+        then normalizes and tokenizes each piece between them on its own). So when the full chat's
+        tokens hold such a token exactly at characters [q, p) of the head, the head's first tokens up to
+        p are the full chat's (a match in the head starting before p and running past it would be in
+        the full chat too, which would then not hold the token at [q, p)), and only head[p:] ("model\n")
+        needs tokenizing: the prompt is tokenized once instead of twice. Only added tokens that match
+        literally count (no lstrip, rstrip, single_word, normalized); any other head is tokenized whole."""
+        encs = self.backend.encode_batch(fulls, add_special_tokens=False)
+        full_counts = [len(e) for e in encs]
+        head_counts: list[int] = [0] * len(heads)
+        whole, tails, tail_at, shared = [], [], [], {}
+        for i, (h, f, e) in enumerate(zip(heads, fulls, encs)):
+            k = self._split_at(h, f, e) if h and f.startswith(h) else None
+            if k is None:
+                whole.append(i)
+            else:
+                shared[i] = k[0]
+                tails.append(h[k[1]:])
+                tail_at.append(i)
+        for i, n in zip(tail_at, self.counts(tails)):
+            head_counts[i] = shared[i] + n
+        for i, n in zip(whole, self.counts([heads[i] for i in whole])):
+            head_counts[i] = n
+        return head_counts, full_counts
+
+    def _split_at(self, head: str, full: str, enc) -> tuple[int, int] | None:
+        """(tokens of full before p, p): the last literal added token of `enc` ending at p <= len(head)."""
+        offsets, ids, end = enc.offsets, enc.ids, len(head)
+        i = len(offsets) - 1
+        while i >= 0 and offsets[i][1] > end:
+            i -= 1
+        for j in range(i, max(i - 8, -1), -1):  # the generation prompt is a few tokens after the turn marker
+            if ids[j] in self._literal_added:
+                q, p = offsets[j]
+                return (j + 1, p) if full[q:p] == self._literal_added[ids[j]] else None
+        return None
+
+    @property
+    def _literal_added(self) -> dict[int, str]:
+        if self._literal is None:
+            self._literal = {i: t.content for i, t in self.backend.get_added_tokens_decoder().items()
+                             if not (t.lstrip or t.rstrip or t.single_word or t.normalized)}
+        return self._literal
 
     def num_special_tokens_to_add(self, pair: bool = False) -> int:
         return self.specials
@@ -182,6 +231,14 @@ def _check_against_transformers(d: Path) -> dict:
                 for gen in (False, True):
                     if _rendered(tok, chat, gen) != _rendered(fast, chat, gen):
                         return {"same": False, "why": "the chat template renders differently"}
+            # each chat's prompt (up to its first answer, with the generation prompt) and the whole chat
+            firsts = [next((i for i, m in enumerate(c) if m["role"] == "assistant"), len(c)) for c in _PROBE_CHATS]
+            pairs = [(_rendered(tok, c[:k], True), _rendered(tok, c, False)) for c, k in zip(_PROBE_CHATS, firsts)]
+            ok = [(h[1], f[1]) for h, f in pairs if h[0] == f[0] == "ok"]
+            heads, fulls = [h for h, _ in ok], [f for _, f in ok]
+            theirs = [[len(ids) for ids in tok(t, add_special_tokens=False)["input_ids"]] for t in (heads, fulls)]
+            if list(fast.prefix_counts(heads, fulls)) != theirs:
+                return {"same": False, "why": "a chat's prompt does not count the same inside the chat"}
     except Exception as e:  # noqa: BLE001 -- a tokenizer that cannot count the probe texts: keep transformers
         return {"same": False, "why": f"probe failed: {type(e).__name__}: {e}"}
     return {"same": True, "chat_template": template, "special_tokens": fast.special_tokens, "specials": fast.specials}

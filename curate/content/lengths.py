@@ -81,7 +81,7 @@ def count(tok, batch: dict[str, list], cfg: LengthsConfig) -> list[dict]:
             heads.append(r[0])
             fulls.append(r[1])
             plain.append(False)
-    enc_h, enc_f = _token_counts(tok, heads), _token_counts(tok, fulls)
+    enc_h, enc_f = _counts(tok, heads, fulls, plain)
     specials = tok.num_special_tokens_to_add(pair=False)  # [CLS]/[SEP] or <bos> the model adds itself
     out = []
     for h, f, is_plain in zip(enc_h, enc_f, plain):
@@ -93,10 +93,20 @@ def count(tok, batch: dict[str, list], cfg: LengthsConfig) -> list[dict]:
     return out
 
 
-def _token_counts(tok, texts: list[str]) -> list[int]:
-    if isinstance(tok, FastTokenizer):
-        return tok.counts(texts)
-    return [len(ids) for ids in tok(texts, add_special_tokens=False)["input_ids"]]
+def _counts(tok, heads: list[str], fulls: list[str], plain: list[bool]) -> tuple[list[int], list[int]]:
+    """Tokens of every head and full text (no specials added)."""
+    if not isinstance(tok, FastTokenizer):
+        h, f = ([len(ids) for ids in tok(texts, add_special_tokens=False)["input_ids"]] for texts in (heads, fulls))
+        return h, f
+    enc_h, enc_f = [0] * len(heads), [0] * len(fulls)
+    apart = [i for i, p in enumerate(plain) if p]  # prompt and response counted apart
+    n_apart = tok.counts([heads[i] for i in apart]), tok.counts([fulls[i] for i in apart])
+    for i, h, f in zip(apart, *n_apart):
+        enc_h[i], enc_f[i] = h, f
+    templated = [i for i, p in enumerate(plain) if not p]
+    for i, h, f in zip(templated, *tok.prefix_counts([heads[i] for i in templated], [fulls[i] for i in templated])):
+        enc_h[i], enc_f[i] = h, f
+    return enc_h, enc_f
 
 
 def truncation(lengths: dict, max_seq_len: int) -> str | None:

@@ -197,3 +197,27 @@ def test_template_that_refuses_a_system_turn_still_takes_the_fast_path(tmp_path)
     batch = dataset(tmp_path, _mixed_rows()).batch()
     cfg = LengthsConfig(tokenizer=path)
     assert count(fast_tokenizer(path), batch, cfg) == count(AutoTokenizer.from_pretrained(path), batch, cfg)
+
+
+SEP_TEMPLATE = ("{% for m in messages %}[CLS]{{ m['role'] }}: {{ m['content'] }}[SEP]{% endfor %}"
+                "{% if add_generation_prompt %}[CLS]assistant:{% endif %}")
+
+
+def test_prompt_counted_inside_its_chat_when_a_turn_marker_splits_them(tmp_path):
+    """Turns separated by added tokens ([CLS] here, <start_of_turn> in Gemma): the prompt's tokens are read
+    off the whole chat's tokens up to the last marker, and only the generation prompt after it is tokenized."""
+    from transformers import AutoTokenizer
+
+    from curate.content.fast_tokens import FastTokenizer, fast_tokenizer
+    from curate.content.lengths import _render, count
+
+    path = _saved_tokenizer(tmp_path / "tok", SEP_TEMPLATE)
+    fast = fast_tokenizer(path)
+    assert isinstance(fast, FastTokenizer)
+    rows = _mixed_rows() + [chat("[SEP] inside [CLS] the prompt", "an answer [CLS]assistant: again", rid="markers")]
+    batch = dataset(tmp_path, rows).batch()
+    cfg = LengthsConfig(tokenizer=path)
+    assert count(fast, batch, cfg) == count(AutoTokenizer.from_pretrained(path), batch, cfg)
+    head, full = _render(fast, batch["messages"][0], True)
+    split = fast._split_at(head, full, fast.backend.encode(full, add_special_tokens=False))
+    assert split is not None and head[split[1]:] == "assistant:"  # the split path was taken
