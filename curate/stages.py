@@ -88,6 +88,10 @@ class Stage:
     version: str = "1"  # ignored: the cache key holds the stage's code (kept so old registrations load)
     reads: tuple[str, ...] = ()  # columns or artifacts other stages write, passed to fn by name
     artifacts: tuple[str, ...] = ()  # arrays it writes that stay out of the signals table (the embedding matrix)
+    # setup(config): loads what a row-local stage keeps in a module-level cache (a tokenizer, a PII
+    # detector), called once in this process before the rows are split: forked workers inherit it
+    # instead of each loading its own (curate/engine/parallel.py)
+    setup: Callable | None = None
 
     @property
     def description(self) -> str:
@@ -110,10 +114,10 @@ def register_artifact_view(name: str, view: Callable) -> None:
 
 def register_stage(name: str, *, config: type, columns: tuple[str, ...] = (), row_local: bool = False,
                    inputs: tuple[str, ...] = (), version: str = "1", reads: tuple[str, ...] = (),
-                   artifacts: tuple[str, ...] = ()):
+                   artifacts: tuple[str, ...] = (), setup: Callable | None = None):
     def wrap(fn):
         STAGES[name] = Stage(name, fn, config, tuple(columns), row_local, tuple(inputs), version, tuple(reads),
-                             tuple(artifacts))
+                             tuple(artifacts), setup)
         return fn
     return wrap
 
@@ -262,6 +266,8 @@ def _call(stage: Stage, batch: dict, cfg, kwargs: dict, *, num_proc: int, progre
     if stage.row_local:  # row i depends on row i only: the columns it reads travel in the batch, row-aligned
         from curate.engine.parallel import map_row_local
 
+        if stage.setup is not None:  # load the model here, once: forked workers inherit it (copy-on-write)
+            stage.setup(cfg)
         return map_row_local(stage.fn, {**batch, **kwargs}, config=cfg, workers=num_proc, progress=progress)
     if progress is not None and "progress" in inspect.signature(stage.fn).parameters:
         kwargs = {**kwargs, "progress": progress}

@@ -11,17 +11,20 @@ Stage `lengths` (row-local) writes:
 
 Default tokenizer: the default SFT model's (Gemma 3 270M, `curate.models.gemma_tokenizer_dir()`);
 `tokenizer:` under `stages: lengths:` in a rules file takes a local path or a hub id (a hub id
-needs the files in the local Hugging Face cache: nothing is downloaded at run time).
+needs the files in the local Hugging Face cache: nothing is downloaded at run time). A local
+tokenizer directory proven to count exactly as transformers does is read without transformers
+(curate/content/fast_tokens.py); the tokenizer is loaded once, in the parent, before the workers fork.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from curate.content.fast_tokens import FastTokenizer, auto_tokenizer, fast_tokenizer
 from curate.errors import CurateError
 from curate.stages import register_stage
 
-_TOKENIZERS: dict[str, object] = {}  # one load per process: datasets.map workers each keep their own
+_TOKENIZERS: dict[str, object] = {}  # one load per process, done before the fork (`setup`): workers inherit it
 
 
 @dataclass
@@ -32,10 +35,10 @@ class LengthsConfig:
 
 
 def load_tokenizer(name: str):
+    """The tokenizer to count with: a `FastTokenizer` when the local tokenizer directory was once checked to
+    count exactly as transformers does (curate/content/fast_tokens.py), else transformers' AutoTokenizer."""
     key = name or "<default>"
     if key not in _TOKENIZERS:
-        from transformers import AutoTokenizer
-
         if not name:
             from curate.models import gemma_tokenizer_dir
 
@@ -43,7 +46,7 @@ def load_tokenizer(name: str):
         else:
             path = name
         try:
-            _TOKENIZERS[key] = AutoTokenizer.from_pretrained(path)
+            _TOKENIZERS[key] = fast_tokenizer(path) or auto_tokenizer(path)
         except (OSError, ValueError) as e:
             raise CurateError(f"cannot load tokenizer '{name}': {str(e).splitlines()[0]}",
                               fix="give `stages: lengths: tokenizer:` a local tokenizer directory, or a hub id "
@@ -78,17 +81,32 @@ def count(tok, batch: dict[str, list], cfg: LengthsConfig) -> list[dict]:
             heads.append(r[0])
             fulls.append(r[1])
             plain.append(False)
-    enc_h = tok(heads, add_special_tokens=False)["input_ids"]
-    enc_f = tok(fulls, add_special_tokens=False)["input_ids"]
+    enc_h, enc_f = _counts(tok, heads, fulls, plain)
     specials = tok.num_special_tokens_to_add(pair=False)  # [CLS]/[SEP] or <bos> the model adds itself
     out = []
     for h, f, is_plain in zip(enc_h, enc_f, plain):
         if is_plain:  # no template: prompt and response counted apart, plus the tokenizer's own specials
-            p = len(h) + specials
-            out.append({"prompt": p, "response": len(f), "total": p + len(f)})
+            p = h + specials
+            out.append({"prompt": p, "response": f, "total": p + f})
         else:
-            out.append({"prompt": len(h), "response": len(f) - len(h), "total": len(f)})
+            out.append({"prompt": h, "response": f - h, "total": f})
     return out
+
+
+def _counts(tok, heads: list[str], fulls: list[str], plain: list[bool]) -> tuple[list[int], list[int]]:
+    """Tokens of every head and full text (no specials added)."""
+    if not isinstance(tok, FastTokenizer):
+        h, f = ([len(ids) for ids in tok(texts, add_special_tokens=False)["input_ids"]] for texts in (heads, fulls))
+        return h, f
+    enc_h, enc_f = [0] * len(heads), [0] * len(fulls)
+    apart = [i for i, p in enumerate(plain) if p]  # prompt and response counted apart
+    n_apart = tok.counts([heads[i] for i in apart]), tok.counts([fulls[i] for i in apart])
+    for i, h, f in zip(apart, *n_apart):
+        enc_h[i], enc_f[i] = h, f
+    templated = [i for i, p in enumerate(plain) if not p]
+    for i, h, f in zip(templated, *tok.prefix_counts([heads[i] for i in templated], [fulls[i] for i in templated])):
+        enc_h[i], enc_f[i] = h, f
+    return enc_h, enc_f
 
 
 def truncation(lengths: dict, max_seq_len: int) -> str | None:
@@ -97,7 +115,12 @@ def truncation(lengths: dict, max_seq_len: int) -> str | None:
     return "drops_answer" if lengths["prompt"] >= max_seq_len else "cuts_answer"
 
 
-@register_stage("lengths", config=LengthsConfig, columns=("length_tokens", "truncated_at_max_len"), row_local=True)
+def _setup(config: LengthsConfig) -> None:
+    load_tokenizer(config.tokenizer)
+
+
+@register_stage("lengths", config=LengthsConfig, columns=("length_tokens", "truncated_at_max_len"), row_local=True,
+                setup=_setup)
 def lengths(batch: dict[str, list], *, config: LengthsConfig) -> dict[str, list]:
     """Token lengths per field (prompt/response/total) with the chat template, and truncation at max_seq_len."""
     tok = load_tokenizer(config.tokenizer)

@@ -10,6 +10,9 @@ input, so the result is the same for any `workers`.
   a worker and only the output chunk comes back; elsewhere (`spawn`) each chunk is pickled over.
   A worker lives for the whole call, so a model the stage keeps in a module-level cache is loaded once
   per worker (or not at all, when the parent had already loaded it before the fork), never per chunk.
+  A stage registered with `setup=` (lengths' tokenizer, the PII detector) has it called by `run_stage`
+  in the parent before this call, so its workers inherit one copy, shared copy-on-write. The embedder
+  is the exception: a worker drops its inherited copy and loads its own (`_worker_init`).
 - `workers=None` or `0`: one worker per core this process may run on.
 - Chunks come back in input order; `progress.advance(rows)` is called in the parent as each one
   finishes. At most `2 x workers` chunks are in flight, so the results waiting to be put in order

@@ -290,7 +290,11 @@ def get_detector(config: PiiConfig) -> PiiDetector:
     return _DETECTORS[key]
 
 
-@register_stage("pii", config=PiiConfig, columns=("pii_spans",), row_local=True)
+def _setup(config: PiiConfig) -> None:
+    get_detector(config)  # spaCy, presidio and the lexicons: once, in the parent; forked workers inherit them
+
+
+@register_stage("pii", config=PiiConfig, columns=("pii_spans",), row_local=True, setup=_setup)
 def pii(batch: dict[str, list], *, config: PiiConfig) -> dict[str, list]:
     """PII spans (presidio + secret recognizers) in every text field, with offsets into that field."""
     det = get_detector(config)

@@ -49,8 +49,49 @@ def full_pipeline():
     return _load()
 
 
+_ABSENT = object()
+
+
+def presidio_recognizers():
+    """`presidio_analyzer.predefined_recognizers`, imported without presidio's Hugging Face engine.
+
+    Importing any part of presidio_analyzer runs its `__init__`, which imports every NLP engine it
+    ships; two of its modules run `from transformers import pipeline`, guarded by `except ImportError`
+    (transformers is an optional extra of presidio), and that import pulls in transformers' pipelines:
+    ~6-10 s of presidio's ~10 s import on a 2-core machine (issue 15), for engines curate never uses.
+    While presidio loads, `transformers` is marked unimportable (`sys.modules[name] = None`, the
+    documented way to make an import raise ImportError), so presidio takes its own
+    without-transformers branch; the mark is removed as soon as presidio is in. Nothing of presidio is
+    patched. Should a presidio release import transformers unguarded, the ImportError sends us to a
+    plain import. The cost: presidio's Hugging Face NER recognizer and engine are unavailable in this
+    process (they would need a model download anyway).
+    """
+    import importlib
+    import sys
+
+    name = "presidio_analyzer.predefined_recognizers"
+    if name in sys.modules:
+        return sys.modules[name]
+    import spacy  # noqa: F401 -- spaCy and thinc probe optional packages of their own: not while transformers is hidden
+
+    saved = sys.modules.get("transformers", _ABSENT)
+    sys.modules["transformers"] = None  # type: ignore[assignment]
+    try:
+        return importlib.import_module(name)
+    except ImportError:  # presidio needs transformers after all: drop its half-imported modules, import it plainly
+        for m in [m for m in sys.modules if m == "presidio_analyzer" or m.startswith("presidio_analyzer.")]:
+            del sys.modules[m]
+    finally:
+        if saved is _ABSENT:
+            sys.modules.pop("transformers", None)
+        else:
+            sys.modules["transformers"] = saved
+    return importlib.import_module(name)
+
+
 def presidio_nlp_engine():
     """A presidio SpacyNlpEngine around the already-loaded full model, configured like presidio's default."""
+    presidio_recognizers()  # presidio without its Hugging Face engine (see there)
     from presidio_analyzer.nlp_engine import NerModelConfiguration, SpacyNlpEngine
 
     ner_conf = NerModelConfiguration(
@@ -64,6 +105,7 @@ def presidio_nlp_engine():
 
 def presidio_default_analyzer():
     """presidio's AnalyzerEngine with its default recognizers over the full spaCy pipeline (the baseline)."""
+    presidio_recognizers()
     from presidio_analyzer import AnalyzerEngine
 
     return AnalyzerEngine(nlp_engine=presidio_nlp_engine())

@@ -15,7 +15,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Callable
 
-from curate.pii import engine  # noqa: F401  (sets TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS before presidio loads)
+from curate.pii import engine  # sets TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS before presidio loads, and loads presidio
 
 _DIGIT = re.compile(r"\d")
 CONTEXT_WINDOW_WORDS = 5  # presidio's LemmaContextAwareEnhancer looks 5 words back
@@ -64,6 +64,7 @@ _MONTHS = re.compile(r"(?i)\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a
 
 
 def presidio_pattern_recognizers(entities: set[str]) -> list[Gated]:
+    engine.presidio_recognizers()  # first: presidio without its Hugging Face engine (see there)
     from presidio_analyzer.predefined_recognizers import (CreditCardRecognizer, DateRecognizer, EmailRecognizer,
                                                           IbanRecognizer, IpRecognizer,
                                                           UrlRecognizer, UsSsnRecognizer)

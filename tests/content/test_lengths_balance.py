@@ -112,3 +112,112 @@ def test_no_input_markers(tmp_path):
                             {"instruction": "Say bye", "input": "", "output": "Bye."}])
     res = run_check("max_no_input_markers", ds, signals(ds, []))
     assert res.flagged == ["0"] and "'<noinput>'" in res.evidence["0"]
+
+
+# ---- the fast path: tokenizers + the compiled template, checked against transformers ------------------
+
+def _saved_tokenizer(tmp_path, template, edit_json=None):
+    from transformers import AutoTokenizer
+
+    tok = AutoTokenizer.from_pretrained(str(minilm_path()))
+    tok.chat_template = template
+    tok.save_pretrained(tmp_path)
+    if edit_json:
+        import json
+
+        f = tmp_path / "tokenizer.json"
+        f.write_text(json.dumps(edit_json(json.loads(f.read_text()))))
+    return str(tmp_path)
+
+
+def _mixed_rows():
+    return [chat("hello there", "hi how can i help", system="  be kind\n"),
+            {"id": "multi", "messages": [{"role": "user", "content": "first  question?\n"},
+                                         {"role": "assistant", "content": " first answer "},
+                                         {"role": "user", "content": "naïve café — 東京 😀"},
+                                         {"role": "assistant", "content": "def f(x):\n    return x\n"}]},
+            {"id": "no-answer", "messages": [{"role": "user", "content": "only a question"}]},
+            {"id": "bot-first", "messages": [{"role": "assistant", "content": "I speak first"},
+                                             {"role": "user", "content": "ok"}]}]
+
+
+def _gemma_template():
+    from curate.models import GEMMA_CHAT_TEMPLATE
+
+    return GEMMA_CHAT_TEMPLATE
+
+
+@pytest.mark.parametrize("template", [TEMPLATE, "gemma", None], ids=["role-tags", "gemma-3", "no-template"])
+def test_fast_path_counts_exactly_as_transformers(tmp_path, template):
+    from transformers import AutoTokenizer
+
+    from curate.content.fast_tokens import FastTokenizer, fast_tokenizer
+    from curate.content.lengths import count
+
+    path = _saved_tokenizer(tmp_path / "tok", _gemma_template() if template == "gemma" else template)
+    fast = fast_tokenizer(path)
+    assert isinstance(fast, FastTokenizer)  # checked against transformers on first load: the same
+    batch = dataset(tmp_path, _mixed_rows()).batch()
+    cfg = LengthsConfig(tokenizer=path)
+    assert count(fast, batch, cfg) == count(AutoTokenizer.from_pretrained(path), batch, cfg)
+    assert isinstance(fast_tokenizer(path), FastTokenizer)  # the second load reads the verdict
+
+
+def test_tokenizer_transformers_rebuilds_differently_keeps_transformers(tmp_path):
+    """transformers 5 rebuilds a BERT backend from its vocabulary: a tokenizer.json whose normalizer
+    no longer lowercases is not what transformers counts with, so the fast path must not be taken."""
+    from transformers import AutoTokenizer
+
+    from curate.content.fast_tokens import fast_tokenizer
+    from curate.content.lengths import count, load_tokenizer
+
+    def no_lowercase(j):
+        j["normalizer"]["lowercase"] = False
+        return j
+
+    path = _saved_tokenizer(tmp_path / "tok", TEMPLATE, no_lowercase)
+    assert fast_tokenizer(path) is None
+    batch = dataset(tmp_path, [chat("Hello THERE", "Hi How Can I Help")]).batch()
+    cfg = LengthsConfig(tokenizer=path)
+    assert count(load_tokenizer(path), batch, cfg) == count(AutoTokenizer.from_pretrained(path), batch, cfg)
+
+
+def test_template_that_refuses_a_system_turn_still_takes_the_fast_path(tmp_path):
+    """Refusing the same chats the same way (raise_exception) is counting the same: lengths then counts
+    those records without the template, as with transformers."""
+    from transformers import AutoTokenizer
+
+    from curate.content.fast_tokens import FastTokenizer, fast_tokenizer
+    from curate.content.lengths import count
+
+    strict = ("{% if messages[0]['role'] == 'system' %}{{ raise_exception('System role not supported') }}{% endif %}"
+              + TEMPLATE)
+    path = _saved_tokenizer(tmp_path / "tok", strict)
+    assert isinstance(fast_tokenizer(path), FastTokenizer)
+    batch = dataset(tmp_path, _mixed_rows()).batch()
+    cfg = LengthsConfig(tokenizer=path)
+    assert count(fast_tokenizer(path), batch, cfg) == count(AutoTokenizer.from_pretrained(path), batch, cfg)
+
+
+SEP_TEMPLATE = ("{% for m in messages %}[CLS]{{ m['role'] }}: {{ m['content'] }}[SEP]{% endfor %}"
+                "{% if add_generation_prompt %}[CLS]assistant:{% endif %}")
+
+
+def test_prompt_counted_inside_its_chat_when_a_turn_marker_splits_them(tmp_path):
+    """Turns separated by added tokens ([CLS] here, <start_of_turn> in Gemma): the prompt's tokens are read
+    off the whole chat's tokens up to the last marker, and only the generation prompt after it is tokenized."""
+    from transformers import AutoTokenizer
+
+    from curate.content.fast_tokens import FastTokenizer, fast_tokenizer
+    from curate.content.lengths import _render, count
+
+    path = _saved_tokenizer(tmp_path / "tok", SEP_TEMPLATE)
+    fast = fast_tokenizer(path)
+    assert isinstance(fast, FastTokenizer)
+    rows = _mixed_rows() + [chat("[SEP] inside [CLS] the prompt", "an answer [CLS]assistant: again", rid="markers")]
+    batch = dataset(tmp_path, rows).batch()
+    cfg = LengthsConfig(tokenizer=path)
+    assert count(fast, batch, cfg) == count(AutoTokenizer.from_pretrained(path), batch, cfg)
+    head, full = _render(fast, batch["messages"][0], True)
+    split = fast._split_at(head, full, fast.backend.encode(full, add_special_tokens=False))
+    assert split is not None and head[split[1]:] == "assistant:"  # the split path was taken

@@ -146,3 +146,46 @@ def test_workers_forked_from_a_process_with_a_loaded_embedder_finish():
     except subprocess.TimeoutExpired:
         pytest.fail("map_row_local hung in workers forked after the parent loaded an embedder")
     assert done.returncode == 0, done.stderr[-2000:]
+
+
+# ---- a stage's setup: the model loaded once, in the parent, inherited by the forked workers --------
+
+_PARENT_MODEL: dict = {}
+
+
+def _load_model(config) -> None:
+    if "model" not in _PARENT_MODEL:
+        _PARENT_MODEL["model"] = {"loaded_in": os.getpid(), "config": config}
+
+
+def _reads_model(batch, *, config):
+    _load_model(config)  # what the stage does when no setup ran: load on first use, in this process
+    n = len(batch["id"])
+    return {"loaded_in": [_PARENT_MODEL["model"]["loaded_in"]] * n, "ran_in": [os.getpid()] * n}
+
+
+@pytest.mark.parametrize("with_setup,loaded_in_parent", [(True, True), (False, False)],
+                         ids=["setup-loads-once-in-parent", "without-setup-each-worker-loads"])
+def test_stage_setup_runs_in_the_parent_before_the_fork(tmp_path, with_setup, loaded_in_parent):
+    import json
+    from dataclasses import dataclass
+
+    from curate.load import load_dataset
+    from curate.stages import Stage, run_stage
+
+    @dataclass
+    class Cfg:
+        size: int = 3
+
+    p = tmp_path / "d.jsonl"
+    p.write_text("".join(json.dumps({"id": f"r{i}", "prompt": f"question {i}", "response": "ok."}) + "\n"
+                         for i in range(2500)))  # three chunks of 1024 rows: a pool of two workers runs
+    stage = Stage("model_user", _reads_model, Cfg, ("loaded_in", "ran_in"), row_local=True,
+                  setup=_load_model if with_setup else None)
+    _PARENT_MODEL.clear()
+    try:
+        df, _ = run_stage(stage, load_dataset(p), num_proc=2, use_cache=False)
+    finally:
+        _PARENT_MODEL.clear()
+    assert os.getpid() not in set(df["ran_in"])  # the rows ran in workers
+    assert (set(df["loaded_in"]) == {os.getpid()}) == loaded_in_parent

@@ -245,3 +245,37 @@ def test_a_lower_case_word_does_not_make_a_span_a_name_in_text_with_capitals():
     assert plausible(text, at, at + len("Settings anderson"), "PERSON", lowercase_text=False) is None
     low = "my name is olga krylova"
     assert plausible(low, 11, 23, "PERSON", lowercase_text=True) == (11, 23)
+
+
+_IMPORT_PROBE = """
+import sys
+from curate.pii.detect import PiiConfig, PiiDetector
+det = PiiDetector(PiiConfig())
+spans = det.detect(["write to jane.doe@acme-corp.com today", "card 4242 4242 4242 4242 expires soon"])
+assert [s.entity_type for t in spans for s in t] == ["EMAIL_ADDRESS", "CREDIT_CARD"], spans
+print("transformers" in sys.modules, "transformers" in sys.modules and sys.modules["transformers"] is None)
+"""
+
+
+def test_detector_loads_presidio_without_its_transformers_engine():
+    """presidio_analyzer's __init__ imports its Hugging Face engine, whose `from transformers import pipeline`
+    cost ~6-10 s of a ~10 s import (issue 15); the detector never uses it, and transformers must not stay hidden."""
+    import os
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-c", _IMPORT_PROBE], capture_output=True, text=True, timeout=600,
+                         env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.split() == ["False", "False"]  # not imported, and not left marked unimportable
+
+
+def test_presidio_loaded_after_transformers_keeps_transformers():
+    import sys
+
+    import transformers
+
+    from curate.pii.engine import presidio_recognizers
+
+    presidio_recognizers()
+    assert sys.modules["transformers"] is transformers
