@@ -122,7 +122,7 @@ def _read_uri(uri: str, *, encoding: str, split: str | None, skip_invalid: bool)
                         fix="check the scheme (s3://, gs://, hdfs://, file://) and the credentials in the environment, "
                             "or copy the file locally and pass its path") from None
     if info.type == pafs.FileType.NotFound:
-        raise DataError(uri, None, "no such object", fix="check the bucket and the key")
+        raise DataError(uri, None, "no such object", fix="check the path (for s3:// or gs://: the bucket and the key)")
     if info.type == pafs.FileType.Directory:
         raise DataError(uri, None, "a directory (prefix), not one data file",
                         fix="pass one .jsonl/.json/.csv/.parquet object")
