@@ -31,6 +31,11 @@ import numpy as np
 EXACT_UPTO = 50_000  # records; at or below this every pair is compared (the result is exact)
 
 
+def block_rows(n: int) -> int:
+    """Rows compared at once against n others: the block x n float32 similarities stay near 64 MB."""
+    return max(64, min(1024, (1 << 24) // max(n, 1)))
+
+
 def _pairs_in(block: np.ndarray, q_idx: np.ndarray, m_idx: np.ndarray, threshold: float,
               same: np.ndarray | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     r, c = np.nonzero(block >= threshold)
@@ -123,7 +128,7 @@ def close_pairs(vecs: np.ndarray, threshold: float, *, same: np.ndarray | None =
 
 def _exact_pairs(vecs: np.ndarray, threshold: float, same: np.ndarray | None, active: np.ndarray):
     n = len(active)
-    block = max(64, min(1024, (1 << 24) // max(n, 1)))
+    block = block_rows(n)
     out = []
     for s in range(0, n, block):
         e = min(n, s + block)
@@ -182,7 +187,7 @@ def close_mask(vecs: np.ndarray, threshold: float, *, same: np.ndarray | None = 
         return stop_above is not None and out.sum() > stop_above
 
     if len(act) <= exact_upto:
-        step = max(64, min(1024, (1 << 24) // len(act)))
+        step = block_rows(len(act))
         for s in range(0, len(act), step):
             e = min(len(act), s + step)
             m = vecs[act[s:e]] @ vecs[act[:e]].T

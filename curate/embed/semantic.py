@@ -43,7 +43,7 @@ import numpy as np
 
 from curate.dedup.shared import shared_blocks
 from curate.embed.encode import EmbedConfig, Embeddings, dataset_texts, record_texts
-from curate.embed.neighbors import EXACT_UPTO, close_mask, close_pairs, keep_first
+from curate.embed.neighbors import EXACT_UPTO, block_rows, close_mask, close_pairs, keep_first
 from curate.stages import register_stage
 
 
@@ -86,7 +86,7 @@ def keep_verified(vecs: np.ndarray, threshold: float, *, candidate: np.ndarray |
         return keep_first(n, i, j, s, candidate=candidate)
     # rows per block: the block x n similarities (float32) and their masks stay near 64 MB at any n
     # (1024 rows at 100k records held 410 MB of similarities plus two 100 MB masks)
-    block = block or max(64, min(1024, (1 << 24) // max(n, 1)))
+    block = block or block_rows(n)
     dup_of = np.full(n, -1, dtype=np.int64)
     sim = np.zeros(n, dtype=np.float64)
     candidate = np.ones(n, dtype=bool) if candidate is None else np.asarray(candidate, dtype=bool)
@@ -117,14 +117,10 @@ def static_cut(threshold: float, ratio: float) -> float:
     return 1.0 - ratio * (1.0 - threshold)
 
 
-def _block(n: int) -> int:
-    return max(64, min(1024, (1 << 24) // max(n, 1)))
-
-
 def close_across(a: np.ndarray, b: np.ndarray, cut: float, keys_a=None, keys_b=None) -> tuple[np.ndarray, np.ndarray]:
     """(rows of a, rows of b) in some pair across at cosine >= `cut` with equal keys."""
     ra, rb = np.zeros(len(a), dtype=bool), np.zeros(len(b), dtype=bool)
-    step = _block(len(b))
+    step = block_rows(len(b))
     for s in range(0, len(a), step):
         close = a[s:s + step] @ b.T >= cut
         if keys_a is not None and keys_b is not None:
@@ -168,7 +164,7 @@ def duplicates(dv: np.ndarray, cfg: SemanticConfig, *, empty=None, keys=None, ex
 def _nearest_same(a: np.ndarray, b: np.ndarray, keys_a=None, keys_b=None) -> tuple[np.ndarray, np.ndarray]:
     """Per row of a: (index of, cosine to) its nearest row of b with an equal key (-1 when none)."""
     j, sim = np.full(len(a), -1, dtype=np.int64), np.full(len(a), -1.0)
-    step = _block(len(b))
+    step = block_rows(len(b))
     for s in range(0, len(a), step):
         m = a[s:s + step] @ b.T
         if keys_a is not None and keys_b is not None:
