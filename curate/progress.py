@@ -21,6 +21,7 @@ import os
 import sys
 import threading
 import time
+import weakref
 from typing import Callable
 
 DEFAULT_INTERVAL = 10.0  # seconds between status lines in a log: issue 16 asks for one at least every 10 s
@@ -123,6 +124,29 @@ class _Phase:
         return f"{self.name}: " + ", ".join(bits)
 
 
+_TIMED: weakref.WeakSet = weakref.WeakSet()  # LineProgress objects whose timer thread may be writing
+_HELD: list = []
+
+
+def _hold_for_fork() -> None:
+    """Before a fork (the engine's worker pool): wait until no timer thread is mid-write. A child forked
+    while that thread held stderr's buffer lock would inherit it locked and hang on its first write."""
+    _HELD[:] = [p._lock for p in list(_TIMED)]
+    for lock in _HELD:
+        lock.acquire()
+
+
+def _release_after_fork() -> None:
+    for lock in reversed(_HELD):
+        lock.release()
+    _HELD.clear()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(before=_hold_for_fork, after_in_parent=_release_after_fork,
+                        after_in_child=_release_after_fork)
+
+
 class LineProgress(Progress):
     """Plain lines for a pipe or a log: `[curate] pii: 12,288/100,000 records, 410/s, eta 3m34s`.
 
@@ -148,6 +172,7 @@ class LineProgress(Progress):
             self._stop.clear()
             self._thread = threading.Thread(target=self._run, name="curate-progress", daemon=True)
             self._thread.start()
+            _TIMED.add(self)
 
     def _write(self, text: str) -> None:
         try:

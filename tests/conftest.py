@@ -50,3 +50,20 @@ def sample_file(name: str) -> Path:
     if not p.exists():
         pytest.fail(f"sample_data/{name} is missing: run `python sample_data/generate.py`")
     return p
+
+
+def pytest_terminal_summary(terminalreporter):
+    """What the machine had, at the end of the output where a CI log's tail shows it: a run that failed
+    or crawled on another machine can then be told apart from one that ran out of cores, memory or disk."""
+    import shutil
+
+    from curate.engine.parallel import _cgroup_cpu_quota, cpu_count
+
+    free_disk = shutil.disk_usage(os.environ.get("TMPDIR", "/tmp")).free / 2**30
+    try:
+        avail = next(int(ln.split()[1]) for ln in open("/proc/meminfo") if ln.startswith("MemAvailable")) / 2**20
+    except (OSError, StopIteration):
+        avail = float("nan")
+    terminalreporter.write_line(
+        f"machine: {cpu_count()} usable cores (os.cpu_count {os.cpu_count()}, cgroup quota {_cgroup_cpu_quota()}), "
+        f"{avail:.1f} GiB memory available, {free_disk:.1f} GiB free disk for temporary files")

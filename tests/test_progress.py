@@ -152,3 +152,35 @@ def test_every_progress_keeps_the_four_methods():
     for cls in (Progress, NullProgress, LineProgress, BarProgress):
         for name in ("phase", "advance", "end", "close"):
             assert callable(getattr(cls, name))
+
+
+class _SlowStream(io.StringIO):
+    """A stream whose write takes a while, as a pipe that is full does."""
+
+    writing = False
+
+    def write(self, text):
+        self.writing = True
+        time.sleep(0.3)
+        n = super().write(text)
+        self.writing = False
+        return n
+
+
+def test_a_fork_waits_until_the_timer_thread_is_not_mid_write():
+    """A worker forked while the timer thread held the stream would inherit its lock taken and hang."""
+    import os
+
+    stream = _SlowStream()
+    p = LineProgress(stream, interval=0.01)
+    p.phase("pii", total=10)
+    deadline = time.monotonic() + 10
+    while not stream.writing and time.monotonic() < deadline:
+        time.sleep(0.001)
+    assert stream.writing  # the timer thread is inside write() now
+    pid = os.fork()
+    if pid == 0:
+        os._exit(1 if stream.writing else 0)
+    _, status = os.waitpid(pid, 0)
+    p.close()
+    assert os.waitstatus_to_exitcode(status) == 0

@@ -1,7 +1,7 @@
 """The stage graph: order the stages the rules need by what they read, run each once, hand each its inputs.
 
     run = run_graph(dataset, ["topics", "semantic"], stage_configs, eval_sets=[...], reference=ref,
-                    workers=os.cpu_count(), progress=progress)
+                    workers=None, progress=progress)  # None: every core
     run.order        # ["embed", "topics", "semantic"]: the embed stage came in because both read `embedding`
     run.frames       # stage name -> its signal columns (a DataFrame, `id` first)
     run.artifacts    # artifact name -> what readers see (the embedding matrix, as `Embeddings`)
@@ -189,7 +189,9 @@ class GraphRun:
 
 
 def default_workers() -> int:
-    return os.cpu_count() or 1
+    from curate.engine.parallel import cpu_count
+
+    return cpu_count()
 
 
 def with_device(configs: dict, device: str | None) -> dict:

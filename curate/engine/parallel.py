@@ -24,10 +24,12 @@ input, so the result is the same for any `workers`.
 
 from __future__ import annotations
 
+import math
 import multiprocessing as mp
 import os
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
 from typing import Callable
 
 
@@ -36,11 +38,29 @@ class StageFailed(RuntimeError):
 
 
 def cpu_count() -> int:
-    """The cores this process may run on (the affinity mask, not the machine's count)."""
+    """The cores this process may run on: its affinity mask, capped by a cgroup CPU quota (a container
+    given 2 CPUs of a 64-core host sees 64 in both os.cpu_count() and the mask)."""
     try:
-        return max(1, len(os.sched_getaffinity(0)))
+        cores = len(os.sched_getaffinity(0))
     except (AttributeError, OSError):
-        return max(1, os.cpu_count() or 1)
+        cores = os.cpu_count() or 1
+    quota = _cgroup_cpu_quota()
+    return max(1, min(cores, math.ceil(quota)) if quota else cores)
+
+
+def _cgroup_cpu_quota(root: str = "/sys/fs/cgroup") -> float | None:
+    """CPUs allowed by the cgroup (v2 `cpu.max`, v1 `cpu.cfs_quota_us`/`cpu.cfs_period_us`), None if unlimited."""
+    try:
+        quota, period = Path(root, "cpu.max").read_text().split()[:2]
+        return None if quota == "max" else int(quota) / int(period)
+    except (OSError, ValueError):
+        pass
+    try:
+        quota = int(Path(root, "cpu", "cpu.cfs_quota_us").read_text())
+        period = int(Path(root, "cpu", "cpu.cfs_period_us").read_text())
+        return quota / period if quota > 0 and period > 0 else None
+    except (OSError, ValueError):
+        return None
 
 
 def resolve_workers(workers: int | None) -> int:
@@ -168,6 +188,7 @@ def map_row_local(fn: Callable[..., dict[str, list]], batch: dict[str, list], *,
         os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     try:
         pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_worker_init, initargs=(threads,))
+        finished_all = False
         try:
             pending: dict = {}
             done_parts: dict[int, dict[str, list]] = {}
@@ -194,11 +215,24 @@ def map_row_local(fn: Callable[..., dict[str, list]], batch: dict[str, list], *,
                     s, e = bounds[next_collect]
                     collect(done_parts.pop(next_collect), s, e)
                     next_collect += 1
-        finally:  # on an error, chunks not yet started are dropped rather than run for nothing
+            finished_all = True
+        finally:  # on an error or Ctrl-C, chunks not yet started are dropped and those running are killed:
+            if not finished_all:  # waiting for them would hang on a worker that never returns
+                _kill_workers(pool)
             pool.shutdown(wait=True, cancel_futures=True)
     finally:
         _JOB = None
     return out
+
+
+def _kill_workers(pool: ProcessPoolExecutor) -> None:
+    kill = getattr(pool, "kill_workers", None)  # Python 3.14
+    if kill is not None:
+        kill()
+        return
+    for proc in list((getattr(pool, "_processes", None) or {}).values()):
+        if proc.is_alive():
+            proc.kill()
 
 
 def _reraise(exc: BaseException, name: str, s: int, e: int):

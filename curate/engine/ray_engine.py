@@ -42,6 +42,7 @@ from contextlib import contextmanager
 
 import numpy as np
 
+from curate.engine.parallel import cpu_count
 from curate.errors import CurateError
 
 MODEL_STAGES = frozenset({"pii", "language", "lengths"})  # hold a model: actor pool, one load per actor
@@ -78,7 +79,7 @@ class RayEngine:
                 if address:
                     ray.init(address=address, **kw)
                 else:
-                    ray.init(num_cpus=workers or os.cpu_count() or 1, _node_ip_address="127.0.0.1",
+                    ray.init(num_cpus=workers or cpu_count(), _node_ip_address="127.0.0.1",
                              object_store_memory=_object_store_bytes(), **kw)
                     started = True
             except (ConnectionError, RuntimeError, ValueError) as e:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import os
+import time
 
 import pytest
 
 from conftest import sample_file
-from curate.engine.parallel import StageFailed, map_row_local
+from curate.engine import parallel
+from curate.engine.parallel import StageFailed, _cgroup_cpu_quota, map_row_local
 from curate.errors import CurateError, DataError
 
 
@@ -110,6 +112,44 @@ def test_worker_error_surfaces_in_parent(fn, exc, words):
         map_row_local(fn, {"v": list(range(100))}, config=None, workers=2, chunk_rows=10, name=None)
     for w in words:
         assert w in str(info.value)
+
+
+def _one_chunk_fails_the_other_never_returns(batch, *, config):
+    if 0 in batch["v"]:
+        time.sleep(0.5)  # the other worker is stuck by then
+        raise ValueError("boom")
+    time.sleep(3600)
+
+
+def test_an_error_kills_a_worker_that_never_returns_instead_of_waiting_for_it():
+    started = time.monotonic()
+    with pytest.raises(StageFailed, match="boom"):
+        map_row_local(_one_chunk_fails_the_other_never_returns, {"v": list(range(20))}, config=None, workers=2,
+                      chunk_rows=10)
+    assert time.monotonic() - started < 60  # not the hour the stuck chunk would take
+
+
+@pytest.mark.parametrize("files,expected", [
+    ({"cpu.max": "200000 100000\n"}, 2.0),
+    ({"cpu.max": "150000 100000\n"}, 1.5),
+    ({"cpu.max": "max 100000\n"}, None),
+    ({"cpu/cpu.cfs_quota_us": "300000\n", "cpu/cpu.cfs_period_us": "100000\n"}, 3.0),
+    ({"cpu/cpu.cfs_quota_us": "-1\n", "cpu/cpu.cfs_period_us": "100000\n"}, None),
+    ({}, None),
+], ids=["v2-two-cpus", "v2-fraction", "v2-unlimited", "v1-three-cpus", "v1-unlimited", "no-cgroup"])
+def test_a_cgroup_cpu_quota_is_read(tmp_path, files, expected):
+    for rel, text in files.items():
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(text)
+    assert _cgroup_cpu_quota(str(tmp_path)) == expected
+
+
+def test_cores_are_capped_by_the_quota_not_the_hosts_count(monkeypatch):
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: set(range(64)))
+    monkeypatch.setattr(parallel, "_cgroup_cpu_quota", lambda: 1.5)
+    assert parallel.cpu_count() == 2
+    monkeypatch.setattr(parallel, "_cgroup_cpu_quota", lambda: None)
+    assert parallel.cpu_count() == 64
 
 
 def test_every_core_when_workers_is_zero():
