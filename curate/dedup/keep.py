@@ -13,6 +13,7 @@ the record. Every candidate is verified with its exact Jaccard (verify.py); when
 MAX_CANDIDATES kept records share buckets with one record (a template-flooded bucket), the ones
 sharing the most bands (the MinHash estimate of Jaccard) are verified first. The candidates of
 CHUNK records at a time are verified in one vectorised call, then the decisions are taken in order.
+Given a `Sketch` instead of the sets, each chunk rebuilds the sets of the records it verifies.
 """
 
 from __future__ import annotations
@@ -20,14 +21,14 @@ from __future__ import annotations
 import numpy as np
 
 from curate.dedup.lsh import band_keys, lsh_params
-from curate.dedup.minhash import ShingleSets, signatures
+from curate.dedup.minhash import ShingleSets, Sketch, signatures
 from curate.dedup.verify import jaccard_pairs
 
 MAX_CANDIDATES = 64
 CHUNK = 2048  # records whose candidates are verified together
 
 
-def keep_verified(sets: ShingleSets, order: np.ndarray, *, threshold: float, num_perm: int, seed: int = 1,
+def keep_verified(sets: ShingleSets | Sketch, order: np.ndarray, *, threshold: float, num_perm: int, seed: int = 1,
                   recall: float = 0.99, same: np.ndarray | None = None, buckets=None) -> tuple[np.ndarray, np.ndarray]:
     """Visit documents `order` (best first); returns (kept document each one duplicates or -1, its Jaccard).
 
@@ -64,6 +65,7 @@ def keep_verified(sets: ShingleSets, order: np.ndarray, *, threshold: float, num
                 cand = [p for p in cand if same[order[p]] == same[order[a]]]
             pa += [a] * len(cand)
             pb += cand
+        # from a Sketch, jaccard_pairs rebuilds the sets of this chunk's records and candidates only
         jac = jaccard_pairs(sets, np.stack([order[pa], order[pb]], axis=1)) if pa else np.zeros(0)
         close: dict[int, list] = {}
         for a, p, j in zip(pa, pb, jac.tolist()):
@@ -80,11 +82,12 @@ def keep_verified(sets: ShingleSets, order: np.ndarray, *, threshold: float, num
     return dup_of, sim
 
 
-def band_buckets(sets: ShingleSets, order: np.ndarray, bands: int, rows: int, seed: int):
+def band_buckets(sets: ShingleSets | Sketch, order: np.ndarray, bands: int, rows: int, seed: int):
     """(bucket id, shared) per (band, position in `order`): documents with equal band keys share a
     bucket id; `shared` is True where the bucket holds another document too. Only the ids of
     shared buckets are read, so any numbering that groups the same documents gives the same result."""
-    sig = signatures(sets, bands * rows, seed=seed, only=order)
+    sig = sets.signatures(bands * rows, seed) if isinstance(sets, Sketch) else \
+        signatures(sets, bands * rows, seed=seed, only=order)
     keys = band_keys(sig[:, order], bands, rows)
     bucket = np.empty(keys.shape, dtype=np.int64)  # a global bucket id per (band, document)
     shared = np.empty(keys.shape, dtype=bool)  # the bucket holds another document too

@@ -171,6 +171,17 @@ def shingle_sets(texts: list[str], *, shingle: str = "word", ngram: int = 5,
     is several times faster than faulting in fresh pages for one corpus-sized array (measured:
     arange over 21M elements at once is 10x slower than in 500k pieces), and memory stays linear.
     """
+    parts = list(_parts(texts, shingle, ngram, batch_chars))
+    if len(parts) == 1:
+        return parts[0]
+    sizes = np.concatenate([p.sizes for p in parts])
+    return ShingleSets(np.concatenate([p.keys for p in parts]),
+                       np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64),
+                       np.concatenate([p.doc_keys for p in parts]))
+
+
+def _parts(texts: list[str], shingle: str, ngram: int, batch_chars: int):
+    """ShingleSets of consecutive batches of about `batch_chars` characters (at least one, even for no texts)."""
     if shingle not in ("word", "char"):
         raise ValueError(f"shingle must be 'word' or 'char', not {shingle!r}")
     if ngram < 1:
@@ -178,24 +189,71 @@ def shingle_sets(texts: list[str], *, shingle: str = "word", ngram: int = 5,
     if len(texts) >= _MAX_DOCS:
         raise ValueError(f"at most {_MAX_DOCS - 1:,} texts per call (the document index has 24 bits); "
                          "split the dataset")
-    texts = [t if isinstance(t, str) else "" for t in texts]
-    parts: list[ShingleSets] = []
     i = 0
-    while i < len(texts) or not parts:
+    while True:
         j, size = i, 0
-        while j < len(texts) and (j == i or size + len(texts[j]) <= batch_chars):
-            size += len(texts[j]) + 1
+        while j < len(texts) and (j == i or size + len(_text(texts[j])) <= batch_chars):
+            size += len(_text(texts[j])) + 1
             j += 1
-        parts.append(_shingle_batch(encode(texts[i:j]), shingle, ngram, i))
+        yield _shingle_batch(encode([_text(t) for t in texts[i:j]]), shingle, ngram, i)
         i = j
         if i >= len(texts):
-            break
-    if len(parts) == 1:
-        return parts[0]
-    sizes = np.concatenate([p.sizes for p in parts])
-    return ShingleSets(np.concatenate([p.keys for p in parts]),
-                       np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64),
-                       np.concatenate([p.doc_keys for p in parts]))
+            return
+
+
+def _text(t) -> str:
+    return t if isinstance(t, str) else ""
+
+
+@dataclass
+class Sketch:
+    """What the near-duplicate steps need of a corpus's shingle sets, made in one streaming pass.
+
+    Each document's set size, exact key and (with `num_perm`) MinHash signature; the sets themselves
+    are let go batch by batch, and `sets_of` rebuilds them from the texts for just the documents a
+    step verifies (those that share an LSH bucket). Character 5-gram sets take ~5.7 KB a record of
+    60-word fields, a 128-permutation signature 512 bytes: at a million records that is the
+    difference between not fitting in 8 GB and half a GB. Same hashes, so the same Jaccard values.
+    """
+
+    texts: list
+    shingle: str
+    ngram: int
+    sizes: np.ndarray
+    doc_keys: np.ndarray
+    sigs: dict  # num_perm -> (num_perm, documents) uint32 signatures of every non-empty document
+    seed: int = 1
+
+    def __len__(self) -> int:
+        return len(self.sizes)
+
+    def signatures(self, num_perm: int, seed: int) -> np.ndarray:
+        """The signatures, checked to be the ones a step with these settings would compute."""
+        if num_perm not in self.sigs or self.seed != seed:
+            raise ValueError(f"the sketch holds signatures of {sorted(self.sigs)} permutations (seed {self.seed}); "
+                             f"this step needs {num_perm} (seed {seed})")
+        return self.sigs[num_perm]
+
+    def sets_of(self, docs: np.ndarray) -> tuple[ShingleSets, np.ndarray]:
+        """The shingle sets of `docs`, and each document's index among them (-1: not rebuilt)."""
+        docs = np.unique(np.asarray(docs, dtype=np.int64))
+        pos = np.full(len(self), -1, dtype=np.int64)
+        pos[docs] = np.arange(len(docs))
+        return shingle_sets([self.texts[i] for i in docs.tolist()], shingle=self.shingle, ngram=self.ngram), pos
+
+
+def sketch(texts: list, *, shingle: str = "word", ngram: int = 5, num_perms: tuple = (), seed: int = 1,
+           batch_chars: int = 1 << 19) -> Sketch:
+    """`Sketch` of `texts`: what `shingle_sets` gives, less the sets, with signatures of each of `num_perms`."""
+    sizes, keys = [], []
+    sigs: dict[int, list] = {p: [] for p in num_perms}
+    for part in _parts(texts, shingle, ngram, batch_chars):
+        sizes.append(part.sizes)
+        keys.append(part.doc_keys)
+        for p, out in sigs.items():
+            out.append(signatures(part, p, seed=seed))
+    return Sketch(texts, shingle, ngram, np.concatenate(sizes), np.concatenate(keys),
+                  {p: np.concatenate(out, axis=1) for p, out in sigs.items()}, seed)
 
 
 def permutations(num_perm: int, seed: int = 1) -> tuple[np.ndarray, np.ndarray]:

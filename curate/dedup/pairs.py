@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from curate.dedup.lsh import candidate_pairs, lsh_params
-from curate.dedup.minhash import ShingleSets, signatures
+from curate.dedup.minhash import ShingleSets, Sketch, signatures
 from curate.dedup.verify import jaccard_pairs
 
 
@@ -24,7 +24,7 @@ class SimilarPairs:
     rows: int
 
 
-def similar_pairs(sets: ShingleSets, *, threshold: float, num_perm: int, seed: int = 1, recall: float = 0.99,
+def similar_pairs(sets: ShingleSets | Sketch, *, threshold: float, num_perm: int, seed: int = 1, recall: float = 0.99,
                   active: np.ndarray | None = None, group: np.ndarray | None = None) -> SimilarPairs:
     """Pairs of documents whose exact shingle Jaccard is >= threshold (found through MinHash LSH).
 
@@ -34,7 +34,9 @@ def similar_pairs(sets: ShingleSets, *, threshold: float, num_perm: int, seed: i
     bands, rows = lsh_params(threshold, num_perm, recall)
     nonempty = np.flatnonzero(sets.sizes > 0)
     active = nonempty if active is None else np.intersect1d(np.asarray(active, dtype=np.int64), nonempty)
-    sig = signatures(sets, bands * rows, seed=seed, only=active)
+    # a sketch holds every document's signature; candidate_pairs indexes `active` only
+    sig = sets.signatures(bands * rows, seed) if isinstance(sets, Sketch) else \
+        signatures(sets, bands * rows, seed=seed, only=active)
     cand = candidate_pairs(sig, bands, rows, active=active, group=group)
     jac = jaccard_pairs(sets, cand)
     ok = jac >= threshold

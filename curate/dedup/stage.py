@@ -42,7 +42,8 @@ from curate.dedup.config import DedupConfig
 from curate.dedup.conflicts import find_conflicts
 from curate.dedup.exact import best_of_group, combine, label_keys
 from curate.dedup.keep import keep_verified
-from curate.dedup.minhash import ShingleSets, shingle_sets
+from curate.dedup.lsh import lsh_params
+from curate.dedup.minhash import ShingleSets, Sketch, shingle_sets, sketch
 from curate.dedup.shared import SharedText, shared_blocks
 from curate.errors import CurateError, did_you_mean
 from curate.stages import register_stage
@@ -118,16 +119,16 @@ class Compared:
     """What the near-duplicate step compares, computed once (the stage and --calibrate share it)."""
 
     kind: str  # "sft", "classification" or "text"
-    rec_sets: ShingleSets  # the compared text of each record (record_texts or the chosen fields)
-    prompt_sets: ShingleSets | None  # None when prepare(keep_sides=False) let them go (rebuild: side_sets)
-    resp_sets: ShingleSets | None
+    rec_sets: ShingleSets | Sketch  # the compared text of each record (record_texts or the chosen fields)
+    prompt_sets: ShingleSets | Sketch | None  # None when prepare(keep_sides=False) let them go (rebuild: side_sets)
+    resp_sets: ShingleSets | Sketch | None
     pkey: np.ndarray  # exact keys of the prompt, the answer, the label
     rkey: np.ndarray
     lkey: np.ndarray
     rank: np.ndarray  # keep_rank: lower is kept first
     rep: np.ndarray  # best-ranked identical record of each record (-1: empty text)
     shared: SharedText  # blocks most records share, cut out of the compared text
-    near_sets: ShingleSets  # the compared text without the shared blocks
+    near_sets: ShingleSets | Sketch  # the compared text without the shared blocks
     prompt_ok: np.ndarray | None = None  # the prompt has text (prompt_sets.sizes > 0)
     resp_ok: np.ndarray | None = None
 
@@ -138,25 +139,35 @@ def side_sets(batch: dict[str, list], config: DedupConfig) -> tuple[ShingleSets,
     return shingle_sets(batch["prompt"], **sh), shingle_sets(batch["response"], **sh) if _kind(batch) == "sft" else None
 
 
-def prepare(batch: dict[str, list], config: DedupConfig, *, keep_sides: bool = True) -> Compared:
+def prepare(batch: dict[str, list], config: DedupConfig, *, keep_sides: bool = True, sketched: bool = False) -> Compared:
     """`keep_sides=False`: the prompt's and answer's own shingle sets are read for their keys and let
     go before the record's are built, so the three (uint64 character shingles: 273 + 415 + 566 MB at
-    100k generated records) are never held at once; find_duplicates rebuilds them for the conflicts."""
+    100k generated records) are never held at once; find_duplicates rebuilds them for the conflicts.
+    `sketched=True`: no set is held at all, only `Sketch`es (sizes, keys, the signatures the stage's
+    thresholds need); the steps rebuild the sets of the records they verify."""
     n = len(batch["id"])
     texts = compared_texts(batch, config.fields)  # validates `fields`
     kind = _kind(batch)
     sft = kind == "sft"
-    sh = dict(shingle=config.shingle, ngram=config.ngram)
     sides = sft or bool(config.fields)
-    prompt_sets = shingle_sets(batch["prompt"], **sh) if sides else None
-    resp_sets = shingle_sets(batch["response"], **sh) if sft else None
+    near_perm = (np.prod(lsh_params(config.threshold, config.num_perm, config.recall)),)
+    conflict_perm = (np.prod(lsh_params(config.conflict_threshold, config.num_perm, config.recall)),) \
+        if kind != "text" and config.conflict_threshold < 1.0 else ()
+    sh = dict(shingle=config.shingle, ngram=config.ngram)
+
+    def sets(texts: list, perms: tuple):
+        return sketch(texts, **sh, num_perms=tuple(dict.fromkeys(int(p) for p in perms)), seed=config.seed) \
+            if sketched else shingle_sets(texts, **sh)
+
+    prompt_sets = sets(batch["prompt"], conflict_perm) if sides else None
+    resp_sets = sets(batch["response"], ()) if sft else None
     pkey = prompt_sets.doc_keys if sides else None
     rkey = resp_sets.doc_keys if sft else np.zeros(n, np.uint64)
     prompt_ok = prompt_sets.sizes > 0 if sides else None
     resp_ok = resp_sets.sizes > 0 if sft else None
-    if not keep_sides:
+    if not keep_sides and not sketched:
         prompt_sets = resp_sets = None
-    rec_sets = shingle_sets(texts, **sh)
+    rec_sets = sets(texts, near_perm + (() if sides else conflict_perm))
     if not sides:
         prompt_sets, pkey, prompt_ok = rec_sets, rec_sets.doc_keys, rec_sets.sizes > 0
     lkey = label_keys(batch["label"]) if kind == "classification" else np.zeros(n, np.uint64)
@@ -168,7 +179,7 @@ def prepare(batch: dict[str, list], config: DedupConfig, *, keep_sides: bool = T
     # shared text: blocks most (distinct) records carry do not count as similarity
     reps = np.flatnonzero(rep == np.arange(n))
     shared = shared_blocks(texts, share=config.shared_share, min_chars=config.shared_min_chars, active=reps)
-    near_sets = shingle_sets(shared.texts, **sh) if shared.blocks else rec_sets
+    near_sets = sets(shared.texts, near_perm) if shared.blocks else rec_sets
     return Compared(kind, rec_sets, prompt_sets, resp_sets, pkey, rkey, lkey, rank, rep, shared, near_sets,
                     prompt_ok, resp_ok)
 
@@ -195,7 +206,9 @@ def find_duplicates(batch: dict[str, list], config: DedupConfig, *, buckets=None
     if n == 0:
         compared_texts(batch, config.fields)  # bad field names are an error even on an empty file
         return out, Edges()
-    c = prepare(batch, config, keep_sides=False)
+    # sketched: no shingle set held (a million records' would not fit in 8 GB); the Ray engine's
+    # bucketing computes the signatures on its workers, from the sets
+    c = prepare(batch, config, keep_sides=False, sketched=buckets is None)
     kind, rep, pkey, rkey, lkey = c.kind, c.rep, c.pkey, c.rkey, c.lkey
     copies = np.flatnonzero((rep >= 0) & (rep != np.arange(n)))
     dup_of, jac = near_duplicates(c, config, buckets=buckets)

@@ -11,15 +11,19 @@ from __future__ import annotations
 
 import numpy as np
 
-from curate.dedup.minhash import _HASH_BITS, ShingleSets
+from curate.dedup.minhash import _HASH_BITS, ShingleSets, Sketch
 
 U64 = np.uint64
 _MASK = U64((1 << _HASH_BITS) - 1)
 
 
-def jaccard_pairs(sets: ShingleSets, pairs: np.ndarray, *, chunk: int = 1 << 20) -> np.ndarray:
-    """Exact Jaccard similarity of each (i, j) row of `pairs`; two empty sets score 0."""
+def jaccard_pairs(sets: ShingleSets | Sketch, pairs: np.ndarray, *, chunk: int = 1 << 20) -> np.ndarray:
+    """Exact Jaccard similarity of each (i, j) row of `pairs`; two empty sets score 0.
+    From a `Sketch`, the sets of the documents in `pairs` are rebuilt first."""
     pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
+    if isinstance(sets, Sketch):
+        sub, pos = sets.sets_of(pairs.ravel())
+        return jaccard_pairs(sub, pos[pairs], chunk=chunk)
     out = np.zeros(len(pairs), dtype=np.float64)
     if len(pairs) == 0:
         return out
